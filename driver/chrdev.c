@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdemo - the character device transport: ioctl, poll and mmap on
+ * /dev/kdemoN
+ *
+ * Commands are looked up in a table indexed by their number (the way DRM
+ * does it), which says whether the command changes state (then the file
+ * must be open for writing, else EBADF) and whether the size bits of the
+ * command are ignored because the structure carries its own size.
+ */
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "internal.h"
+
+static_assert(sizeof(struct kdemo_info) == KDEMO_INFO_SIZE_VER0);
+static_assert(sizeof(struct kdemo_snapshot) <= PAGE_SIZE);
+
+/**
+ * struct kdemo_file - one open file description of the node
+ * @kd: the device
+ * @seen: the generation this file last reported to user space; poll()
+ *	signals a change while the device's generation differs from it
+ */
+struct kdemo_file {
+	struct kdemo_dev *kd;
+	u64 seen;
+};
+
+static void kdemo_file_saw(struct kdemo_file *kf, u64 generation)
+{
+	WRITE_ONCE(kf->seen, generation);
+}
+
+static long kdemo_ioctl_get_abi(struct kdemo_file *kf, void __user *arg)
+{
+	return put_user((u32)KDEMO_ABI_VERSION, (u32 __user *)arg);
+}
+
+static long kdemo_ioctl_get_info(struct kdemo_file *kf, void __user *arg)
+{
+	struct kdemo_info __user *uinfo = arg;
+	struct kdemo_info info;
+	size_t size;
+	u32 usize;
+
+	if (get_user(usize, &uinfo->size))
+		return -EFAULT;
+	if (usize < KDEMO_INFO_SIZE_VER0 || usize > PAGE_SIZE)
+		return -EINVAL;
+
+	kdemo_fill_info(kf->kd, &info);
+	size = min_t(size_t, usize, sizeof(info));
+	info.size = size;
+	if (copy_to_user(uinfo, &info, size))
+		return -EFAULT;
+	/* a caller built against a larger struct sees zero in what we lack */
+	if (usize > size && clear_user((u8 __user *)arg + size, usize - size))
+		return -EFAULT;
+	kdemo_file_saw(kf, info.generation);
+	return 0;
+}
+
+static long kdemo_ioctl_get_msg(struct kdemo_file *kf, void __user *arg)
+{
+	struct kdemo_msg m;
+	struct iov_iter to;
+	size_t len;
+	int ret;
+
+	if (copy_from_user(&m, arg, sizeof(m)))
+		return -EFAULT;
+	if (m.flags || m.reserved)
+		return -EINVAL;
+
+	iov_iter_ubuf(&to, ITER_DEST, u64_to_user_ptr(m.data), m.len);
+	ret = kdemo_get_msg(kf->kd, &to, &len, &m.generation);
+	if (ret && ret != -ERANGE)
+		return ret;
+	/* on ERANGE too: the caller learns the length it needs */
+	m.len = len;
+	if (copy_to_user(arg, &m, sizeof(m)))
+		return -EFAULT;
+	if (!ret)
+		kdemo_file_saw(kf, m.generation);
+	return ret;
+}
+
+static long kdemo_ioctl_set_msg(struct kdemo_file *kf, void __user *arg)
+{
+	struct kdemo_msg m;
+	struct iov_iter from;
+
+	if (copy_from_user(&m, arg, sizeof(m)))
+		return -EFAULT;
+	if (m.flags || m.generation || m.reserved)
+		return -EINVAL;
+
+	iov_iter_ubuf(&from, ITER_SOURCE, u64_to_user_ptr(m.data), m.len);
+	return kdemo_set_msg(kf->kd, &from, false, NULL);
+}
+
+static long kdemo_ioctl_get_sum(struct kdemo_file *kf, void __user *arg)
+{
+	struct kdemo_sum sum;
+
+	kdemo_read_sum(kf->kd, &sum);
+	if (copy_to_user(arg, &sum, sizeof(sum)))
+		return -EFAULT;
+	kdemo_file_saw(kf, sum.generation);
+	return 0;
+}
+
+static long kdemo_ioctl_add(struct kdemo_file *kf, void __user *arg)
+{
+	struct kvec kv;
+	struct iov_iter from;
+	s64 value;
+
+	if (get_user(value, (s64 __user *)arg))
+		return -EFAULT;
+	kv.iov_base = &value;
+	kv.iov_len = sizeof(value);
+	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, sizeof(value));
+	return kdemo_add(kf->kd, &from);
+}
+
+static long kdemo_ioctl_add_batch(struct kdemo_file *kf, void __user *arg)
+{
+	struct kdemo_batch b;
+	struct iov_iter from;
+
+	if (copy_from_user(&b, arg, sizeof(b)))
+		return -EFAULT;
+	if (b.flags || b.reserved[0] || b.reserved[1] || !b.count)
+		return -EINVAL;
+	if (b.count > KDEMO_BATCH_MAX)
+		return -E2BIG;
+
+	iov_iter_ubuf(&from, ITER_SOURCE, u64_to_user_ptr(b.values),
+		      (size_t)b.count * sizeof(s64));
+	return kdemo_add(kf->kd, &from);
+}
+
+static long kdemo_ioctl_reset(struct kdemo_file *kf, void __user *arg)
+{
+	kdemo_reset(kf->kd);
+	return 0;
+}
+
+#define KDEMO_IOC_F_WRITE BIT(0) /* changes state: needs FMODE_WRITE */
+#define KDEMO_IOC_F_SIZED BIT(1) /* struct carries its size: ignore size bits */
+
+struct kdemo_ioctl_desc {
+	unsigned int cmd;
+	unsigned int flags;
+	long (*fn)(struct kdemo_file *kf, void __user *arg);
+};
+
+#define KDEMO_IOCTL(_cmd, _fn, _flags) \
+	[_IOC_NR(_cmd)] = { .cmd = _cmd, .flags = _flags, .fn = _fn }
+
+static const struct kdemo_ioctl_desc kdemo_ioctls[] = {
+	KDEMO_IOCTL(KDEMO_IOC_GET_ABI, kdemo_ioctl_get_abi, 0),
+	KDEMO_IOCTL(KDEMO_IOC_GET_INFO, kdemo_ioctl_get_info, KDEMO_IOC_F_SIZED),
+	KDEMO_IOCTL(KDEMO_IOC_GET_MSG, kdemo_ioctl_get_msg, 0),
+	KDEMO_IOCTL(KDEMO_IOC_SET_MSG, kdemo_ioctl_set_msg, KDEMO_IOC_F_WRITE),
+	KDEMO_IOCTL(KDEMO_IOC_GET_SUM, kdemo_ioctl_get_sum, 0),
+	KDEMO_IOCTL(KDEMO_IOC_ADD, kdemo_ioctl_add, KDEMO_IOC_F_WRITE),
+	KDEMO_IOCTL(KDEMO_IOC_ADD_BATCH, kdemo_ioctl_add_batch,
+		    KDEMO_IOC_F_WRITE),
+	KDEMO_IOCTL(KDEMO_IOC_RESET, kdemo_ioctl_reset, KDEMO_IOC_F_WRITE),
+};
+
+static long kdemo_ioctl(struct file *file, unsigned int cmd,
+			unsigned long arg)
+{
+	struct kdemo_file *kf = file->private_data;
+	const struct kdemo_ioctl_desc *desc;
+	unsigned int nr = _IOC_NR(cmd);
+	unsigned int mask = ~0U;
+
+	if (_IOC_TYPE(cmd) != KDEMO_IOC_MAGIC || nr >= ARRAY_SIZE(kdemo_ioctls))
+		return -ENOTTY;
+	desc = &kdemo_ioctls[array_index_nospec(nr, ARRAY_SIZE(kdemo_ioctls))];
+	if (desc->flags & KDEMO_IOC_F_SIZED)
+		mask = ~(_IOC_SIZEMASK << _IOC_SIZESHIFT);
+	if (!desc->fn || (cmd & mask) != (desc->cmd & mask))
+		return -ENOTTY;
+
+	kdemo_count_op(kf->kd, KDEMO_T_IOCTL);
+	if ((desc->flags & KDEMO_IOC_F_WRITE) && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return desc->fn(kf, (void __user *)arg);
+}
+
+static __poll_t kdemo_poll(struct file *file, poll_table *wait)
+{
+	struct kdemo_file *kf = file->private_data;
+
+	poll_wait(file, &kf->kd->wait, wait);
+	/*
+	 * Pairs with the barrier in wq_has_sleeper() on the change side: either
+	 * the changer sees us queued, or we see its new generation.
+	 */
+	smp_mb();
+	if (kdemo_generation(kf->kd) != READ_ONCE(kf->seen))
+		return EPOLLIN | EPOLLRDNORM | EPOLLPRI;
+	return 0;
+}
+
+/*
+ * Map the snapshot page read-only. The page belongs to the device, which
+ * outlives the mapping: the mapping holds the file, the file holds the
+ * device and the module.
+ */
+static int kdemo_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kdemo_file *kf = file->private_data;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EACCES;
+	kdemo_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYWRITE);
+	return vm_insert_page(vma, vma->vm_start, virt_to_page(kf->kd->snap));
+}
+
+static int kdemo_open(struct inode *inode, struct file *file)
+{
+	struct kdemo_dev *kd = container_of(inode->i_cdev, struct kdemo_dev,
+					    cdev);
+	struct kdemo_file *kf;
+
+	kf = kzalloc(sizeof(*kf), GFP_KERNEL);
+	if (!kf)
+		return -ENOMEM;
+	kf->kd = kd;
+	kf->seen = kdemo_generation(kd);
+	file->private_data = kf;
+	atomic64_inc(&kd->opens);
+	return nonseekable_open(inode, file);
+}
+
+static int kdemo_release(struct inode *inode, struct file *file)
+{
+	struct kdemo_file *kf = file->private_data;
+
+	atomic64_dec(&kf->kd->opens);
+	kfree(kf);
+	return 0;
+}
+
+const struct file_operations kdemo_fops = {
+	.owner = THIS_MODULE,
+	.open = kdemo_open,
+	.release = kdemo_release,
+	.unlocked_ioctl = kdemo_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.poll = kdemo_poll,
+	.mmap = kdemo_mmap,
+};

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kdemo - definitions shared by the files of the module
+ *
+ * core.c owns the state of a device and its rules; chrdev.c (ioctl, poll,
+ * mmap), sysfs.c and procfs.c are transports: they parse, call the core and
+ * format. text.c holds what sysfs and procfs share (number lists, newlines).
+ */
+#ifndef KDEMO_INTERNAL_H
+#define KDEMO_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+#include <linux/kdemo.h>
+
+#define KDEMO_NAME "kdemo"
+#define KDEMO_VERSION "1.0.0"
+#define KDEMO_NDEVS_MAX 64
+
+/* The transports whose operations the device counts. */
+enum kdemo_transport {
+	KDEMO_T_IOCTL,
+	KDEMO_T_SYSFS,
+	KDEMO_T_PROC,
+	KDEMO_NR_TRANSPORTS,
+};
+
+/* The proc files of one device: where procfs.c keeps its per-file data. */
+#define KDEMO_PROC_FILES 5
+
+struct kdemo_dev;
+
+struct kdemo_proc_entry {
+	struct kdemo_dev *kd;
+	const struct kdemo_proc_file *file;
+};
+
+/**
+ * struct kdemo_dev - one /dev/kdemoN instance
+ * @dev: the class device; its release frees the structure
+ * @cdev: the character device, a child of @dev so open files pin @dev
+ * @lock: serialises every change and every message read
+ * @msg: the message (kvmalloc'ed, snap->msg_len bytes), NULL when empty;
+ *	replaced, never edited in place, under @lock
+ * @snap: the page mmap() exposes; the only copy of sum, count, generation
+ *	and message length. Written under @lock, read locklessly through its
+ *	sequence counter (see core.c).
+ * @msg_max: largest message, from the module parameter
+ * @wait: woken after every change (poll on the node)
+ * @opens: file descriptions currently open on the node
+ * @ops: operations handled, per transport
+ * @kn_message: sysfs node of "message", for sysfs_notify_dirent()
+ * @kn_sum: sysfs node of "sum"
+ * @kn_generation: sysfs node of "generation"
+ * @proc_dir: /proc/kdemo/kdemoN
+ * @proc: per-file data of the entries in @proc_dir
+ */
+struct kdemo_dev {
+	struct device dev;
+	struct cdev cdev;
+	struct mutex lock; /* serialises changes and message reads */
+	char *msg;
+	struct kdemo_snapshot *snap;
+	size_t msg_max;
+	wait_queue_head_t wait;
+	atomic64_t opens;
+	atomic64_t ops[KDEMO_NR_TRANSPORTS];
+	struct kernfs_node *kn_message;
+	struct kernfs_node *kn_sum;
+	struct kernfs_node *kn_generation;
+	struct proc_dir_entry *proc_dir;
+	struct kdemo_proc_entry proc[KDEMO_PROC_FILES];
+};
+
+static inline struct kdemo_dev *to_kdemo_dev(struct device *dev)
+{
+	return container_of(dev, struct kdemo_dev, dev);
+}
+
+/* core.c: the state and its rules */
+int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max);
+void kdemo_core_release(struct kdemo_dev *kd);
+int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text,
+		  u64 *generation);
+int kdemo_get_msg(struct kdemo_dev *kd, struct iov_iter *to, size_t *len,
+		  u64 *generation);
+int kdemo_add(struct kdemo_dev *kd, struct iov_iter *from);
+void kdemo_reset(struct kdemo_dev *kd);
+void kdemo_read_sum(struct kdemo_dev *kd, struct kdemo_sum *sum);
+u64 kdemo_generation(struct kdemo_dev *kd);
+void kdemo_fill_info(struct kdemo_dev *kd, struct kdemo_info *info);
+
+static inline void kdemo_count_op(struct kdemo_dev *kd,
+				  enum kdemo_transport t)
+{
+	atomic64_inc(&kd->ops[t]);
+}
+
+/* text.c: what the text transports (sysfs, proc) share */
+#define KDEMO_TEXT_WRITE_MAX (128 * 1024)
+int kdemo_text_add(struct kdemo_dev *kd, const char *buf, size_t len);
+int kdemo_text_reset(struct kdemo_dev *kd, const char *buf, size_t len);
+ssize_t kdemo_text_get_msg(struct kdemo_dev *kd, char *buf, size_t size);
+
+/* transports */
+extern const struct file_operations kdemo_fops;
+extern const struct attribute_group *kdemo_groups[];
+int kdemo_sysfs_add(struct kdemo_dev *kd);
+void kdemo_sysfs_remove(struct kdemo_dev *kd);
+int kdemo_proc_init(void);
+void kdemo_proc_exit(void);
+int kdemo_proc_add(struct kdemo_dev *kd);
+void kdemo_proc_remove(struct kdemo_dev *kd);
+
+#endif /* KDEMO_INTERNAL_H */

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdemo - the text conventions that sysfs and procfs share
+ *
+ * Numbers are decimal signed 64-bit with an optional sign, separated by
+ * spaces, tabs or newlines. Any other token is EINVAL, a number outside the
+ * 64-bit range ERANGE; a write without any number is EINVAL, one with more
+ * than KDEMO_BATCH_MAX numbers E2BIG. Nothing is added unless the whole
+ * write parses. A write may end with one '\n'; a read ends with one '\n'.
+ */
+#include <linux/limits.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "internal.h"
+
+static bool kdemo_text_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Parse the token @p[0..@len) (len >= 1) as a decimal signed 64-bit number. */
+static int kdemo_text_parse_s64(const char *p, size_t len, s64 *value)
+{
+	bool neg = p[0] == '-';
+	size_t i = (p[0] == '-' || p[0] == '+') ? 1 : 0;
+	u64 limit = neg ? (u64)S64_MAX + 1 : S64_MAX;
+	u64 acc = 0;
+	bool range = false;
+
+	if (i == len)
+		return -EINVAL;
+	for (; i < len; i++) {
+		unsigned int digit = p[i] - '0';
+
+		if (digit > 9)
+			return -EINVAL;
+		if (acc > (limit - digit) / 10)
+			range = true;	/* keep going: a later bad char is EINVAL */
+		else
+			acc = acc * 10 + digit;
+	}
+	if (range)
+		return -ERANGE;
+	*value = neg ? (s64)(0 - acc) : (s64)acc;
+	return 0;
+}
+
+/*
+ * Parse every number of @buf into @values (which may be NULL to only check
+ * and count them). Returns how many there are, or a negative errno.
+ */
+static int kdemo_text_parse_values(const char *buf, size_t len, s64 *values)
+{
+	size_t i = 0, start;
+	int n = 0, ret;
+	s64 value;
+
+	while (i < len) {
+		if (kdemo_text_is_space(buf[i])) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len && !kdemo_text_is_space(buf[i]))
+			i++;
+		ret = kdemo_text_parse_s64(buf + start, i - start, &value);
+		if (ret)
+			return ret;
+		if (values)
+			values[n] = value;
+		if (++n > KDEMO_BATCH_MAX)
+			return -E2BIG;
+	}
+	return n;
+}
+
+/**
+ * kdemo_text_add - add the numbers written to a text file
+ * @kd: the device
+ * @buf: the text
+ * @len: its length
+ */
+int kdemo_text_add(struct kdemo_dev *kd, const char *buf, size_t len)
+{
+	s64 small[8], *values = small;
+	struct iov_iter from;
+	struct kvec kv;
+	int n, ret;
+
+	n = kdemo_text_parse_values(buf, len, NULL);
+	if (n < 0)
+		return n;
+	if (!n)
+		return -EINVAL;
+	if ((size_t)n > ARRAY_SIZE(small)) {
+		values = kvmalloc_array(n, sizeof(*values), GFP_KERNEL);
+		if (!values)
+			return -ENOMEM;
+	}
+	kdemo_text_parse_values(buf, len, values);
+
+	kv.iov_base = values;
+	kv.iov_len = n * sizeof(*values);
+	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, kv.iov_len);
+	ret = kdemo_add(kd, &from);
+	if (values != small)
+		kvfree(values);
+	return ret;
+}
+
+/* "1" (with an optional newline) resets the accumulator; all else: EINVAL */
+int kdemo_text_reset(struct kdemo_dev *kd, const char *buf, size_t len)
+{
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len != 1 || buf[0] != '1')
+		return -EINVAL;
+	kdemo_reset(kd);
+	return 0;
+}
+
+/**
+ * kdemo_text_get_msg - the message followed by one newline
+ * @kd: the device
+ * @buf: where to put it
+ * @size: room in @buf
+ *
+ * Return: the number of bytes written, or -ERANGE if they do not fit.
+ */
+ssize_t kdemo_text_get_msg(struct kdemo_dev *kd, char *buf, size_t size)
+{
+	struct iov_iter to;
+	struct kvec kv;
+	size_t len;
+	int ret;
+
+	if (!size)
+		return -ERANGE;
+	kv.iov_base = buf;
+	kv.iov_len = size - 1;
+	iov_iter_kvec(&to, ITER_DEST, &kv, 1, kv.iov_len);
+	ret = kdemo_get_msg(kd, &to, &len, NULL);
+	if (ret)
+		return ret;
+	buf[len] = '\n';
+	return len + 1;
+}
