@@ -1,0 +1,32 @@
+// Loading and unloading kdemo.ko from inside the guest, through the
+// finit_module/delete_module system calls themselves.
+#pragma once
+
+#include <string>
+
+namespace kt {
+
+// The module file: $KDEMO_KO, else /kdemo/kdemo.ko.
+std::string module_file();
+
+// finit_module(2) with @params; 0 or errno. Waits for udev to settle.
+int load_module(const std::string& params = "");
+// delete_module(2) without waiting; 0 or errno.
+int unload_module();
+bool module_loaded();
+
+// Parameters the loaded module was given (from /sys/module/kdemo/parameters).
+struct ModuleConfig {
+    unsigned ndevs = 1;
+    unsigned msg_max = 4095;
+    bool dyndbg = false;  // load with dyndbg=+p
+
+    std::string params() const;
+    bool operator==(const ModuleConfig&) const = default;
+};
+
+// Make sure the module is loaded with @config (reloads it if not); throws
+// std::runtime_error if that fails.
+void ensure_module(const ModuleConfig& config = {});
+
+}  // namespace kt
