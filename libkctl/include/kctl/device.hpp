@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Part of libkctl. Include <kctl/kctl.hpp>, not this file.
+#ifndef KCTL_DEVICE_HPP
+#define KCTL_DEVICE_HPP
+
+#ifndef KCTL_INSIDE_KCTL_HPP
+#error "Only <kctl/kctl.hpp> can be included directly."
+#endif
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace kctl {
+
+namespace detail {
+class device_core;
+class watch_impl;
+}  // namespace detail
+
+/// How to open a device.
+struct open_options {
+    /// `automatic` chooses per operation (see device); any other kind uses only that
+    /// transport and reports its errors as they are (EOPNOTSUPP if it lacks the operation).
+    transport_kind transport = transport_kind::automatic;
+    /// Receives one line per decision of the chooser, e.g. "sum: using mmap (fastest
+    /// usable)" or "set-msg: ioctl not writable (EACCES), using sysfs". May be empty.
+    std::function<void(std::string_view)> log;
+};
+
+/// The state a watcher reports.
+struct state {
+    std::uint64_t generation = 0;
+    std::int64_t sum = 0;
+    std::uint64_t count = 0;
+    std::string message;
+};
+
+/// Waits for changes of a device: poll() on the node (POLLIN|POLLPRI, re-armed by reading
+/// the sum on the watcher's own descriptor) or, if the node is not readable, on the sysfs
+/// `generation` attribute (POLLPRI|POLLERR after sysfs_notify, re-armed by reading it).
+/// Several changes in quick succession may be reported as one (the generation then grows by
+/// more than one). Move-only; keeps the device's transports alive.
+class KCTL_API watcher {
+  public:
+    watcher() noexcept;
+    ~watcher();
+    watcher(watcher&& other) noexcept;
+    watcher& operator=(watcher&& other) noexcept;
+    watcher(const watcher&) = delete;
+    watcher& operator=(const watcher&) = delete;
+
+    void close() noexcept;
+    explicit operator bool() const noexcept;
+
+    /// The state last reported (at first: the state when the watch began).
+    const state& current() const;
+    /// Waits up to `timeout` (negative: forever) for the generation to change; returns the new
+    /// state, or nullopt if nothing changed in time. Throws kctl::error.
+    std::optional<state> wait(std::chrono::milliseconds timeout);
+    /// ioctl (the node) or sysfs (the generation attribute).
+    transport_kind transport() const noexcept;
+    /// The descriptor polled, for an event loop (events: see transport()).
+    int fd() const noexcept;
+
+  private:
+    friend class device;
+    explicit watcher(std::unique_ptr<detail::watch_impl> impl) noexcept;
+    std::unique_ptr<detail::watch_impl> impl_;
+};
+
+/// An open kdemo device. Move-only; every transport keeps its descriptors open until close().
+///
+/// With transport_kind::automatic, each operation goes to the fastest transport the caller
+/// can use for it (mmap < ioctl < sysfs < proc; mmap only serves sum). It moves on to the
+/// next transport only when one is unusable or does not support the operation (EACCES or
+/// EPERM on open, ENOTTY, EOPNOTSUPP, EBADF from a descriptor the kernel would not let us open
+/// for writing, EFBIG from a size limit such as sysfs_msg_max); any other error of the device
+/// (EINVAL, ERANGE, EMSGSIZE, ...) is thrown, never masked by trying another transport.
+///
+/// Every error is a kctl::error (a std::system_error). A closed device throws EBADF.
+class KCTL_API device {
+  public:
+    device() noexcept;
+    explicit device(const device_entry& entry, open_options options = {});
+    /// find_device(name), then opens it.
+    static device open(std::string_view name = {}, open_options options = {});
+
+    ~device();
+    device(device&& other) noexcept;
+    device& operator=(device&& other) noexcept;
+    device(const device&) = delete;
+    device& operator=(const device&) = delete;
+
+    void close() noexcept;
+    explicit operator bool() const noexcept;
+
+    const device_entry& entry() const;
+
+    std::string get_msg();
+    void set_msg(std::string_view message);
+    void add(std::int64_t value);
+    /// Adds all values or none (1..batch_max values, else EINVAL/E2BIG).
+    void add(std::span<const std::int64_t> values);
+    /// Sum, count and generation of one moment. Cheap in a loop: after the first call it is
+    /// one virtual call into the chosen transport, no allocation, no exception on success.
+    sum_result sum();
+    void reset();
+    kctl::info info();
+    watcher watch();
+
+    /// The transport that last completed `op` (automatic if none has yet).
+    transport_kind last_transport(operation op) const noexcept;
+
+  private:
+    std::shared_ptr<detail::device_core> core_;
+};
+
+}  // namespace kctl
+
+#endif

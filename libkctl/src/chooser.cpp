@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "chooser.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+namespace kctl::detail {
+
+namespace {
+
+constexpr support F = support::full;
+constexpr support P = support::partial;
+constexpr support N = support::none;
+
+// clang-format off
+// Rows: transports fastest first. Columns: get-msg set-msg add sum reset info watch.
+constexpr std::array<std::array<support, operation_count>, transport_count> table = {{
+    /* mmap  */ {N, N, N, F, N, N, N},
+    /* ioctl */ {F, F, F, F, F, F, F},
+    /* sysfs */ {F, F, F, F, F, P, F},
+    /* proc  */ {F, F, F, F, F, F, N},
+}};
+// clang-format on
+
+void pass(plan& p, transport_kind k, int err) noexcept {
+    p.passed[p.passed_size++] = skipped{k, err, p.size};
+}
+
+}  // namespace
+
+support capability(transport_kind kind, operation op) noexcept {
+    if (kind == transport_kind::automatic)
+        return N;
+    return table[index(kind)][index(op)];
+}
+
+plan choose(const usability& u, operation op, std::size_t msg_size) noexcept {
+    plan p;
+    for (const support level : {F, P}) {
+        for (const transport_kind k : concrete_transports) {
+            if (capability(k, op) != level)
+                continue;
+            if (const int err = u.at(k, op); err != 0)
+                pass(p, k, err);
+            else if (k == transport_kind::sysfs && op == operation::set_msg &&
+                     msg_size > sysfs_msg_max)
+                pass(p, k, EFBIG);
+            else
+                p.order[p.size++] = k;
+        }
+    }
+    return p;
+}
+
+plan only(transport_kind kind, operation op) noexcept {
+    plan p;
+    if (capability(kind, op) != N)
+        p.order[p.size++] = kind;
+    return p;
+}
+
+bool is_fallback_error(int err) noexcept {
+    switch (err) {
+        case EACCES:
+        case EPERM:
+        case ENOENT:
+        case ENOTTY:
+        case EOPNOTSUPP:
+        case EBADF:
+        case EFBIG:
+            return true;
+        default:
+            return false;
+    }
+}
+
+std::string errno_name(int err) {
+    const char* name = strerrorname_np(err);
+    return name ? name : std::to_string(err);
+}
+
+std::string describe_skip(operation op, const skipped& s, bool at_runtime) {
+    std::string why(to_string(s.kind));
+    if (at_runtime)
+        why += " failed";
+    else if (s.err == EFBIG)
+        why += " cannot carry it";
+    else if (s.err == ENOENT)
+        why += " not present";
+    else if (s.err == EOPNOTSUPP)
+        why += " unsupported";
+    else
+        why += is_mutation(op) ? " not writable" : " not readable";
+    return why + " (" + errno_name(s.err) + ")";
+}
+
+}  // namespace kctl::detail

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "device_core.hpp"
+
+#include "entry_data.hpp"
+
+namespace kctl::detail {
+
+std::unique_ptr<transport> make_transport(transport_kind kind, const entry_data& e) {
+    switch (kind) {
+        case transport_kind::mmap:
+            return make_mmap_transport(e.node);
+        case transport_kind::ioctl:
+            return make_ioctl_transport(e.node, node_open_mode(e.usable));
+        case transport_kind::sysfs:
+            return make_sysfs_transport(e.syspath, e.name);
+        case transport_kind::proc:
+            return make_proc_transport(e.procdir);
+        case transport_kind::automatic:
+            break;
+    }
+    return nullptr;
+}
+
+device_core::device_core(device_entry entry, transport_kind requested, factory make, logger log)
+    : entry_(std::move(entry)),
+      requested_(requested),
+      make_(std::move(make)),
+      log_(std::move(log)) {
+    last_.fill(transport_kind::automatic);
+}
+
+transport& device_core::get(transport_kind kind) {
+    auto& slot = transports_[index(kind)];
+    if (!slot)
+        slot = make_(kind);
+    return *slot;
+}
+
+void device_core::raise(int err, transport_kind kind, operation op) const {
+    throw error(err, name(), std::string(to_string(kind)), std::string(to_string(op)));
+}
+
+void device_core::fail_or_note(operation op, transport_kind kind, int err) {
+    if (requested_ != transport_kind::automatic || !is_fallback_error(err))
+        raise(err, kind, op);
+    runtime_failure_ = {kind, err};
+}
+
+void device_core::choose_and_run(operation op, std::size_t msg_size, transport_kind failed,
+                                 const std::function<int(transport&)>& fn) {
+    const bool automatic = requested_ == transport_kind::automatic;
+    const plan p = automatic ? choose(entry_.data().usable, op, msg_size) : only(requested_, op);
+
+    // The decisions, for the log: transports passed over that rank above candidate i.
+    std::string why;
+    std::size_t said = 0;
+    auto note = [&why, op](const skipped& s, bool at_runtime) {
+        why += describe_skip(op, s, at_runtime) + ", ";
+    };
+    auto note_passed = [&](std::size_t rank) {
+        for (; said < p.passed_size && p.passed[said].rank <= rank; ++said)
+            note(p.passed[said], false);
+    };
+
+    // After a runtime failure, only the candidates ranked below the one that failed.
+    std::size_t first = 0;
+    for (std::size_t i = 0; failed != transport_kind::automatic && i < p.size; ++i)
+        if (p.order[i] == failed)
+            first = i + 1;
+    if (failed != transport_kind::automatic) {
+        note_passed(first > 0 ? first - 1 : 0);
+        note(runtime_failure_, true);
+    }
+
+    int first_err = p.passed_size ? p.passed[0].err : 0;
+    for (std::size_t i = first; i < p.size; ++i) {
+        note_passed(i);
+        transport& t = get(p.order[i]);
+        const int err = fn(t);
+        if (err == 0) {
+            chosen_[index(op)] = &t;
+            last_[index(op)] = t.kind();
+            if (log_) {
+                const char* reason = !automatic    ? " (requested)"
+                                     : why.empty() ? " (fastest usable)"
+                                                   : "";
+                log_(std::string(to_string(op)) + ": " + why + "using " +
+                     std::string(to_string(t.kind())) + reason);
+            }
+            return;
+        }
+        fail_or_note(op, t.kind(), err);
+        note(runtime_failure_, true);
+        if (first_err == 0)
+            first_err = err;
+    }
+    note_passed(p.size);
+    if (!automatic)
+        raise(EOPNOTSUPP, requested_, op);
+    if (log_ && !why.empty())
+        log_(std::string(to_string(op)) + ": " + why + "no transport left");
+    raise(first_err ? first_err : EOPNOTSUPP, transport_kind::automatic, op);
+}
+
+}  // namespace kctl::detail

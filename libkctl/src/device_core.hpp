@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The engine behind kctl::device: which transport serves which operation, and the fallback
+// rule (ethtool's): try the preferred transport, move on only when it says "unusable or
+// unsupported here" (is_fallback_error), say why, and report every other error as the answer.
+#ifndef KCTL_SRC_DEVICE_CORE_HPP
+#define KCTL_SRC_DEVICE_CORE_HPP
+
+#include <kctl/kctl.hpp>
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "chooser.hpp"
+#include "transport.hpp"
+
+namespace kctl::detail {
+
+class device_core {
+  public:
+    using factory = std::function<std::unique_ptr<transport>(transport_kind)>;
+    using logger = std::function<void(std::string_view)>;
+
+    /// `usable`: what the probe found (ignored unless `requested` is automatic).
+    device_core(device_entry entry, transport_kind requested, factory make, logger log);
+
+    const device_entry& entry() const noexcept { return entry_; }
+    const std::string& name() const noexcept { return entry_.name(); }
+    transport_kind last(operation op) const noexcept { return last_[index(op)]; }
+
+    /// Runs `fn(transport&) -> errno` on the transport chosen for `op`: the cached choice
+    /// first, then the plan. Throws kctl::error. `msg_size` matters for set-msg only.
+    template <typename Fn>
+    void run(operation op, Fn&& fn, std::size_t msg_size = 0) {
+        transport* t = chosen_[index(op)];
+        if (t) [[likely]] {
+            const int err = fn(*t);
+            if (err == 0) [[likely]]
+                return;
+            fail_or_note(op, t->kind(), err);
+        }
+        choose_and_run(op, msg_size, t ? t->kind() : transport_kind::automatic,
+                       [&fn](transport& tr) { return fn(tr); });
+    }
+
+  private:
+    void choose_and_run(operation op, std::size_t msg_size, transport_kind failed,
+                        const std::function<int(transport&)>& fn);
+    /// Throws unless err allows trying another transport; else remembers it for the log.
+    void fail_or_note(operation op, transport_kind kind, int err);
+    transport& get(transport_kind kind);
+    [[noreturn]] void raise(int err, transport_kind kind, operation op) const;
+
+    device_entry entry_;
+    transport_kind requested_;
+    factory make_;
+    logger log_;
+    std::array<std::unique_ptr<transport>, transport_count> transports_;
+    std::array<transport*, operation_count> chosen_{};
+    std::array<transport_kind, operation_count> last_{};
+    skipped runtime_failure_{transport_kind::automatic, 0};
+};
+
+}  // namespace kctl::detail
+
+#endif

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The `auto` chooser, table-driven: permissions x operation x message size -> transports.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "chooser.hpp"
+#include "entry_data.hpp"
+
+namespace kctl::detail {
+namespace {
+
+/// What the caller may do with the node, the sysfs files and the proc files.
+struct perms {
+    bool node_r, node_w, sysfs_r, sysfs_w, proc_r, proc_w;
+};
+
+constexpr perms root{true, true, true, true, true, true};
+constexpr perms group_member{true, true, true, true, true, false};  // the udev rule
+constexpr perms node_read_only{true, false, true, true, true, true};
+constexpr perms stranger{false, false, true, false, true, false};  // no udev rule
+constexpr perms proc_only{false, false, false, false, true, false};
+constexpr perms nothing{false, false, false, false, false, false};
+
+entry_data probed(const perms& p) {
+    entry_data e;
+    e.name = "kdemo0";
+    e.node = "/dev/kdemo0";
+    e.syspath = "/sys/devices/virtual/kdemo/kdemo0";
+    e.procdir = "/proc/kdemo/kdemo0";
+    probe(e, [&p, &e](const std::string& path, int mode) {
+        const bool write = mode == W_OK;
+        bool ok = false;
+        if (path == e.node)
+            ok = write ? p.node_w : p.node_r;
+        else if (path.starts_with(e.syspath + "/"))
+            ok = write ? p.sysfs_w : p.sysfs_r;
+        else if (path.starts_with(e.procdir + "/"))
+            ok = write ? p.proc_w : p.proc_r;
+        else
+            return ENOENT;
+        return ok ? 0 : EACCES;
+    });
+    return e;
+}
+
+std::string order(const plan& p) {
+    std::string out;
+    for (std::size_t i = 0; i < p.size; ++i)
+        out += (i ? " " : "") + std::string(to_string(p.order[i]));
+    return out;
+}
+
+std::string passed(const plan& p, operation op) {
+    std::string out;
+    for (std::size_t i = 0; i < p.passed_size; ++i)
+        out += (i ? ", " : "") + describe_skip(op, p.passed[i], false);
+    return out;
+}
+
+struct choice_case {
+    const char* name;
+    perms who;
+    operation op;
+    std::size_t msg_size;
+    const char* order;   // candidates, best first
+    const char* passed;  // transports passed over, and why
+};
+
+class Chooser : public testing::TestWithParam<choice_case> {};
+
+TEST_P(Chooser, OrdersUsableTransportsFastestFirst) {
+    const choice_case& c = GetParam();
+    const plan p = choose(probed(c.who).usable, c.op, c.msg_size);
+    EXPECT_EQ(order(p), c.order);
+    EXPECT_EQ(passed(p, c.op), c.passed);
+}
+
+constexpr auto get_msg = operation::get_msg;
+constexpr auto set_msg = operation::set_msg;
+constexpr auto add = operation::add;
+constexpr auto sum = operation::sum;
+constexpr auto reset = operation::reset;
+constexpr auto info_op = operation::info;
+constexpr auto watch = operation::watch;
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, Chooser,
+    testing::Values(
+        choice_case{"RootSum", root, sum, 0, "mmap ioctl sysfs proc", ""},
+        choice_case{"RootGetMsg", root, get_msg, 0, "ioctl sysfs proc", ""},
+        choice_case{"RootSetMsg", root, set_msg, 2, "ioctl sysfs proc", ""},
+        choice_case{"RootSetMsgAtSysfsLimit", root, set_msg, 4094, "ioctl sysfs proc", ""},
+        choice_case{"RootSetMsgOverSysfsLimit", root, set_msg, 4095, "ioctl proc",
+                    "sysfs cannot carry it (EFBIG)"},
+        choice_case{"RootAdd", root, add, 0, "ioctl sysfs proc", ""},
+        choice_case{"RootReset", root, reset, 0, "ioctl sysfs proc", ""},
+        choice_case{"RootInfoPrefersCompleteProcOverPartialSysfs", root, info_op, 0,
+                    "ioctl proc sysfs", ""},
+        choice_case{"RootWatch", root, watch, 0, "ioctl sysfs", ""},
+        choice_case{"GroupMemberSetMsg", group_member, set_msg, 2, "ioctl sysfs",
+                    "proc not writable (EACCES)"},
+        choice_case{"ReadOnlyNodeStillReadsThroughIoctl", node_read_only, get_msg, 0,
+                    "ioctl sysfs proc", ""},
+        choice_case{"ReadOnlyNodeStillMaps", node_read_only, sum, 0, "mmap ioctl sysfs proc", ""},
+        choice_case{"ReadOnlyNodeSetMsgFallsBackToSysfs", node_read_only, set_msg, 2, "sysfs proc",
+                    "ioctl not writable (EACCES)"},
+        choice_case{"ReadOnlyNodeBigSetMsgFallsBackToProc", node_read_only, set_msg, 5000, "proc",
+                    "ioctl not writable (EACCES), sysfs cannot carry it (EFBIG)"},
+        choice_case{"ReadOnlyNodeAdd", node_read_only, add, 0, "sysfs proc",
+                    "ioctl not writable (EACCES)"},
+        choice_case{"ReadOnlyNodeReset", node_read_only, reset, 0, "sysfs proc",
+                    "ioctl not writable (EACCES)"},
+        choice_case{"StrangerSum", stranger, sum, 0, "sysfs proc",
+                    "mmap not readable (EACCES), ioctl not readable (EACCES)"},
+        choice_case{"StrangerInfo", stranger, info_op, 0, "proc sysfs",
+                    "ioctl not readable (EACCES)"},
+        choice_case{"StrangerWatch", stranger, watch, 0, "sysfs", "ioctl not readable (EACCES)"},
+        choice_case{"StrangerSetMsg", stranger, set_msg, 2, "",
+                    "ioctl not writable (EACCES), sysfs not writable (EACCES), "
+                    "proc not writable (EACCES)"},
+        choice_case{"ProcOnlyInfo", proc_only, info_op, 0, "proc",
+                    "ioctl not readable (EACCES), sysfs not readable (EACCES)"},
+        choice_case{"ProcOnlyWatch", proc_only, watch, 0, "",
+                    "ioctl not readable (EACCES), sysfs not readable (EACCES)"},
+        choice_case{"NothingSum", nothing, sum, 0, "",
+                    "mmap not readable (EACCES), ioctl not readable (EACCES), "
+                    "sysfs not readable (EACCES), proc not readable (EACCES)"}),
+    [](const testing::TestParamInfo<choice_case>& p) { return p.param.name; });
+
+TEST(Chooser, OnlyMmapLacksEverythingButSum) {
+    for (const operation op : all_operations)
+        EXPECT_EQ(capability(transport_kind::mmap, op) != support::none, op == operation::sum);
+    EXPECT_EQ(capability(transport_kind::sysfs, operation::info), support::partial);
+    EXPECT_EQ(capability(transport_kind::proc, operation::watch), support::none);
+}
+
+TEST(Chooser, ExplicitTransportIsTheOnlyCandidate) {
+    EXPECT_EQ(order(only(transport_kind::sysfs, operation::set_msg)), "sysfs");
+    EXPECT_EQ(order(only(transport_kind::mmap, operation::set_msg)), "");
+}
+
+TEST(Chooser, NodeWithoutDevnodeIsNotPresent) {
+    entry_data e = probed(root);
+    e.node.clear();
+    probe(e, [](const std::string&, int) { return 0; });
+    const plan p = choose(e.usable, operation::sum);
+    EXPECT_EQ(order(p), "sysfs proc");
+    EXPECT_EQ(passed(p, operation::sum), "mmap not present (ENOENT), ioctl not present (ENOENT)");
+}
+
+TEST(FallbackRule, OnlyUnusableOrUnsupportedMovesOn) {
+    for (const int err : {EACCES, EPERM, ENOENT, ENOTTY, EOPNOTSUPP, EBADF, EFBIG})
+        EXPECT_TRUE(is_fallback_error(err)) << errno_name(err);
+    for (const int err : {EINVAL, ERANGE, EMSGSIZE, E2BIG, EFAULT, EIO, ENODEV, EPROTO, ENOMEM})
+        EXPECT_FALSE(is_fallback_error(err)) << errno_name(err);
+}
+
+TEST(NodeOpenMode, FollowsThePermissions) {
+    EXPECT_EQ(node_open_mode(probed(root).usable), O_RDWR);
+    EXPECT_EQ(node_open_mode(probed(node_read_only).usable), O_RDONLY);
+    EXPECT_EQ(node_open_mode(probed(stranger).usable), O_RDONLY);
+    EXPECT_EQ(node_open_mode(probed({false, true, false, false, false, false}).usable), O_WRONLY);
+}
+
+TEST(Probe, ChecksEveryFileAnOperationNeeds) {
+    entry_data e = probed(root);
+    std::vector<std::string> asked;
+    probe(e, [&asked](const std::string& path, int) {
+        asked.push_back(path);
+        return path.ends_with("/generation") ? EACCES : 0;
+    });
+    EXPECT_EQ(e.usable.at(transport_kind::sysfs, operation::sum), EACCES);
+    EXPECT_EQ(e.usable.at(transport_kind::sysfs, operation::watch), EACCES);
+    EXPECT_EQ(e.usable.at(transport_kind::sysfs, operation::get_msg), 0);
+    EXPECT_EQ(e.usable.at(transport_kind::proc, operation::sum), 0);
+    EXPECT_EQ(e.usable.at(transport_kind::proc, operation::watch), EOPNOTSUPP);
+    EXPECT_NE(std::find(asked.begin(), asked.end(), e.procdir + "/info"), asked.end());
+}
+
+}  // namespace
+}  // namespace kctl::detail

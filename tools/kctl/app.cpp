@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// kctl's command line: global options, the command groups, error reporting, exit status.
+#include <CLI/CLI.hpp>
+
+#include <cstring>
+#include <iostream>
+
+#include "context.hpp"
+
+namespace kctl::cli {
+
+kctl::device context::open_device() const {
+    kctl::open_options options;
+    options.transport = *kctl::parse_transport(g.transport);  // checked by CLI11
+    if (g.verbose) {
+        std::ostream& err = streams.err;
+        options.log = [&err](std::string_view line) { err << "kctl: " << line << '\n'; };
+    }
+    return kctl::device::open(g.device, std::move(options));
+}
+
+void context::run_later(std::string name, std::function<int()> fn) {
+    command = std::move(name);
+    action = std::move(fn);
+}
+
+namespace {
+
+std::string version_text() {
+    return std::string("kctl ") + KCTL_VERSION_STRING + " (libkctl " + kctl::version() + ")";
+}
+
+void print_error(const context& ctx, const std::string& what, int err) {
+    ctx.streams.err << "kctl: " << ctx.command << ": " << what;
+    if (err != 0)
+        ctx.streams.err << ": " << std::strerror(err);
+    ctx.streams.err << '\n';
+}
+
+std::string describe(const kctl::error& e) {
+    std::string what = e.device().empty() ? e.op() : e.device();
+    if (!e.transport().empty())
+        what += " via " + e.transport();
+    return what;
+}
+
+void add_global_options(CLI::App& app, globals& g) {
+    app.add_option("-d,--device", g.device,
+                   "Device: 0, kdemo0, /dev/kdemo0, /dev/kdemo/kdemo0 or its sysfs path "
+                   "(default: $KCTL_DEVICE, else kdemo0)")
+        ->envname("KCTL_DEVICE");
+    app.add_option("-t,--transport", g.transport,
+                   "Transport (default: $KCTL_TRANSPORT, else auto: the fastest usable)")
+        ->check(CLI::IsMember({"auto", "ioctl", "sysfs", "proc", "mmap"}))
+        ->envname("KCTL_TRANSPORT");
+    app.add_flag("-j,--json", g.json, "Print one JSON document on stdout");
+    app.add_flag("-v,--verbose", g.verbose, "Say which transport serves each operation, and why");
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, io& streams) {
+    context ctx(streams);
+    CLI::App app{"Control the kdemo devices.", "kctl"};
+    app.set_version_flag("-V,--version", version_text());
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may also follow the command
+    add_global_options(app, ctx.g);
+
+    add_list_command(app, ctx);
+    add_msg_commands(app, ctx);
+    add_accumulator_commands(app, ctx);
+    add_info_command(app, ctx);
+    add_watch_command(app, ctx);
+    add_udev_command(app, ctx);
+    add_module_command(app, ctx);
+    add_bench_command(app, ctx);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int status = app.exit(e, streams.out, streams.err);
+        return status == 0 ? exit_ok : exit_usage;
+    }
+    if (!ctx.action)
+        return exit_usage;  // a command group without its subcommand (CLI11 already said)
+
+    try {
+        return ctx.action();
+    } catch (const CLI::Error& e) {  // a usage error found after parsing
+        print_error(ctx, e.what(), 0);
+        return exit_usage;
+    } catch (const kctl::error& e) {
+        print_error(ctx, describe(e), e.code().value());
+    } catch (const failure& e) {
+        print_error(ctx, e.what(), e.err());
+    } catch (const std::system_error& e) {
+        print_error(ctx, e.what(), 0);
+    } catch (const std::exception& e) {
+        print_error(ctx, e.what(), 0);
+    }
+    return exit_failure;
+}
+
+}  // namespace kctl::cli
