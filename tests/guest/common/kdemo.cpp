@@ -10,7 +10,9 @@
 namespace kt {
 
 namespace {
-uint64_t ptr(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+uint64_t ptr(const void* p) {
+    return reinterpret_cast<uintptr_t>(p);
+}
 
 void check(int err, const char* what) {
     if (err)
@@ -45,7 +47,9 @@ int get_msg(int fd, std::string& out, uint64_t* generation) {
     }
 }
 
-int add(int fd, int64_t value) { return xioctl(fd, KDEMO_IOC_ADD, &value); }
+int add(int fd, int64_t value) {
+    return xioctl(fd, KDEMO_IOC_ADD, &value);
+}
 
 int add_batch(int fd, std::span<const int64_t> values) {
     kdemo_batch b{};
@@ -54,7 +58,9 @@ int add_batch(int fd, std::span<const int64_t> values) {
     return xioctl(fd, KDEMO_IOC_ADD_BATCH, &b);
 }
 
-int reset(int fd) { return xioctl(fd, KDEMO_IOC_RESET, 0UL); }
+int reset(int fd) {
+    return xioctl(fd, KDEMO_IOC_RESET, 0UL);
+}
 
 Sum get_sum(int fd) {
     kdemo_sum s{};

@@ -43,7 +43,7 @@ std::string read_value(const std::string& path);
 // The fixture: kdemo loaded with config(), kdemo0 open read-write (rw) and
 // read-only (ro), message empty, accumulator zero.
 class KdemoTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override;
     virtual ModuleConfig config() const { return {}; }
 

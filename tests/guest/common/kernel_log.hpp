@@ -9,7 +9,7 @@
 namespace kt {
 
 class KernelLog {
-public:
+  public:
     // Starts at the end of the log: only later lines are returned.
     KernelLog();
     // The message text of every record logged since construction or the
@@ -18,7 +18,7 @@ public:
     // True if some new line contains @needle (consumes the lines).
     bool contains(const std::string& needle);
 
-private:
+  private:
     Fd fd_;
 };
 

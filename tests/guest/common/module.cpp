@@ -57,7 +57,9 @@ int unload_module() {
     return err;
 }
 
-bool module_loaded() { return ::access("/sys/module/kdemo/initstate", F_OK) == 0; }
+bool module_loaded() {
+    return ::access("/sys/module/kdemo/initstate", F_OK) == 0;
+}
 
 std::string ModuleConfig::params() const {
     std::string p = "ndevs=" + std::to_string(ndevs) + " msg_max=" + std::to_string(msg_max);

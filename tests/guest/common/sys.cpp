@@ -21,7 +21,9 @@ Fd& Fd::operator=(Fd&& other) noexcept {
     return *this;
 }
 
-Fd::~Fd() { reset(); }
+Fd::~Fd() {
+    reset();
+}
 
 void Fd::reset() {
     if (fd_ >= 0)
@@ -41,7 +43,9 @@ int try_open(const std::string& path, int flags) {
     return fd < 0 ? -errno : fd;
 }
 
-std::string node_path(int dev) { return "/dev/kdemo" + std::to_string(dev); }
+std::string node_path(int dev) {
+    return "/dev/kdemo" + std::to_string(dev);
+}
 
 std::string sysfs_path(std::string_view attr, int dev) {
     return "/sys/class/kdemo/kdemo" + std::to_string(dev) + "/" + std::string(attr);
@@ -102,7 +106,9 @@ Io pread_all(int fd, size_t max) {
     return io;
 }
 
-int xioctl(int fd, unsigned long cmd, void* arg) { return ::ioctl(fd, cmd, arg) < 0 ? errno : 0; }
+int xioctl(int fd, unsigned long cmd, void* arg) {
+    return ::ioctl(fd, cmd, arg) < 0 ? errno : 0;
+}
 
 int xioctl(int fd, unsigned long cmd, unsigned long arg) {
     return ::ioctl(fd, cmd, arg) < 0 ? errno : 0;
@@ -138,7 +144,11 @@ T parse_number(const std::string& text) {
 }
 }  // namespace
 
-int64_t to_i64(const std::string& text) { return parse_number<int64_t>(text); }
-uint64_t to_u64(const std::string& text) { return parse_number<uint64_t>(text); }
+int64_t to_i64(const std::string& text) {
+    return parse_number<int64_t>(text);
+}
+uint64_t to_u64(const std::string& text) {
+    return parse_number<uint64_t>(text);
+}
 
 }  // namespace kt

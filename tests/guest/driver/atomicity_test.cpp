@@ -49,7 +49,9 @@ TEST_F(Atomicity, MessagesAreNeverTornWhateverTheTransports) {
     });
     // readers through ioctl, sysfs (kept open, pread) and proc (1-byte reads)
     std::vector<std::function<std::string()>> readers = {
-        [fd = std::make_shared<Fd>(open_file(node_path(), O_RDONLY))] { return get_msg(fd->get()); },
+        [fd = std::make_shared<Fd>(open_file(node_path(), O_RDONLY))] {
+            return get_msg(fd->get());
+        },
         [fd = std::make_shared<Fd>(open_file(sysfs_path("message"), O_RDONLY))] {
             std::string s = pread_all(fd->get()).data;
             return s.empty() ? s : s.substr(0, s.size() - 1);

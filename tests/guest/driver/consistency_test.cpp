@@ -38,7 +38,9 @@ struct Writer {
     uint64_t generations;
 };
 
-std::string writer_name(const ::testing::TestParamInfo<Writer>& info) { return info.param.name; }
+std::string writer_name(const ::testing::TestParamInfo<Writer>& info) {
+    return info.param.name;
+}
 
 const std::string kMessage = "hello, kdemo";
 
@@ -46,8 +48,7 @@ std::vector<Writer> message_writers() {
     return {
         {"ioctl", [](int rw) { return set_msg(rw, kMessage); }, 1},
         {"sysfs", [](int) { return write_file(sysfs_path("message"), kMessage + "\n"); }, 1},
-        {"sysfsWithoutNewline",
-         [](int) { return write_file(sysfs_path("message"), kMessage); }, 1},
+        {"sysfsWithoutNewline", [](int) { return write_file(sysfs_path("message"), kMessage); }, 1},
         {"proc", [](int) { return write_file(proc_path("message"), kMessage + "\n"); }, 1},
         {"procWithoutNewline", [](int) { return write_file(proc_path("message"), kMessage); }, 1},
     };
@@ -67,8 +68,7 @@ std::vector<Writer> add_writers() {
          },
          3},
         {"ioctlAddBatch", [](int rw) { return add_batch(rw, kValues); }, 1},
-        {"sysfsAdd", [](int) { return write_file(sysfs_path("add"), "5 -7 1000000000000\n"); },
-         1},
+        {"sysfsAdd", [](int) { return write_file(sysfs_path("add"), "5 -7 1000000000000\n"); }, 1},
         {"procSum", [](int) { return write_file(proc_path("sum"), "5\t-7\n1000000000000"); }, 1},
     };
 }
@@ -86,7 +86,8 @@ class MessageSetThrough : public KdemoTest, public ::testing::WithParamInterface
 TEST_P(MessageSetThrough, ReadsBackIdenticallyEverywhere) {
     Sum before = state();
     ASSERT_EQ(GetParam().write(rw.get()), 0);
-    expect_everywhere({kMessage, 0, 0, before.generation + GetParam().generations, kMessage.size()});
+    expect_everywhere(
+        {kMessage, 0, 0, before.generation + GetParam().generations, kMessage.size()});
 }
 
 INSTANTIATE_TEST_SUITE_P(Consistency, MessageSetThrough, ::testing::ValuesIn(message_writers()),
@@ -98,8 +99,8 @@ TEST_P(ValuesAddedThrough, SumAndCountReadBackIdenticallyEverywhere) {
     ASSERT_EQ(set_msg(rw.get(), "kept"), 0);
     Sum before = state();
     ASSERT_EQ(GetParam().write(rw.get()), 0);
-    expect_everywhere({"kept", kValuesSum, kValues.size(),
-                       before.generation + GetParam().generations, 4});
+    expect_everywhere(
+        {"kept", kValuesSum, kValues.size(), before.generation + GetParam().generations, 4});
 }
 
 INSTANTIATE_TEST_SUITE_P(Consistency, ValuesAddedThrough, ::testing::ValuesIn(add_writers()),

@@ -17,11 +17,13 @@
 namespace kt {
 namespace {
 
-uint64_t ptr(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+uint64_t ptr(const void* p) {
+    return reinterpret_cast<uintptr_t>(p);
+}
 void* const kBadPointer = reinterpret_cast<void*>(16);
 
 class Ioctl : public KdemoTest {
-protected:
+  protected:
     void SetUp() override {
         KdemoTest::SetUp();
         ASSERT_EQ(set_msg(rw.get(), "before"), 0);
@@ -47,11 +49,15 @@ TEST_F(GetAbi, ReturnsTheHeadersVersion) {
     EXPECT_EQ(abi, static_cast<uint32_t>(KDEMO_ABI_VERSION));
 }
 
-TEST_F(GetAbi, BadPointerIsEFAULT) { EXPECT_EQ(xioctl(ro.get(), KDEMO_IOC_GET_ABI, kBadPointer), EFAULT); }
+TEST_F(GetAbi, BadPointerIsEFAULT) {
+    EXPECT_EQ(xioctl(ro.get(), KDEMO_IOC_GET_ABI, kBadPointer), EFAULT);
+}
 
 using GetMsg = Ioctl;
 
-TEST_F(GetMsg, WorksOnAReadOnlyDescriptor) { EXPECT_EQ(get_msg(ro.get()), "before"); }
+TEST_F(GetMsg, WorksOnAReadOnlyDescriptor) {
+    EXPECT_EQ(get_msg(ro.get()), "before");
+}
 
 TEST_F(GetMsg, TooSmallBufferIsERANGEWithTheLengthNeededAndCopiesNothing) {
     char buf[4] = {'#', '#', '#', '#'};
@@ -373,7 +379,9 @@ TEST_F(GetInfo, LargerCallerStructGetsItsTailZeroed) {
         EXPECT_EQ(f, 0u);
 }
 
-TEST_F(GetInfo, BadPointerIsEFAULT) { EXPECT_EQ(xioctl(ro.get(), KDEMO_IOC_GET_INFO, kBadPointer), EFAULT); }
+TEST_F(GetInfo, BadPointerIsEFAULT) {
+    EXPECT_EQ(xioctl(ro.get(), KDEMO_IOC_GET_INFO, kBadPointer), EFAULT);
+}
 
 using UnknownCommand = Ioctl;
 

@@ -16,7 +16,9 @@
 namespace kt {
 namespace {
 
-bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
 
 // Nothing of the module may be left behind.
 void expect_gone() {
@@ -34,7 +36,7 @@ struct BadParam {
 };
 
 class BadModuleParameter : public ::testing::TestWithParam<BadParam> {
-protected:
+  protected:
     void SetUp() override {
         if (module_loaded()) {
             ASSERT_EQ(unload_module(), 0);
@@ -74,9 +76,9 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Module, ModinfoDescribesTheModuleAndEveryParameter) {
     Io io = run("modinfo " + module_file());
     ASSERT_EQ(io.err, 0);
-    for (const char* needle : {"license:        GPL", "version:        1.0.0", "description:",
-                               "parm:           ndevs:", "parm:           msg_max:", "(1..64",
-                               "(1..1048576"})
+    for (const char* needle :
+         {"license:        GPL", "version:        1.0.0", "description:", "parm:           ndevs:",
+          "parm:           msg_max:", "(1..64", "(1..1048576"})
         EXPECT_NE(io.data.find(needle), std::string::npos) << needle << " missing in\n" << io.data;
 }
 
@@ -130,12 +132,13 @@ TEST(Module, LoadAndUnloadLogOneInfoLineEach) {
 }
 
 class Devices : public KdemoTest {
-protected:
+  protected:
     ModuleConfig config() const override { return {.ndevs = 2}; }
 };
 
 TEST_F(Devices, EachHasItsNodeClassDeviceAndProcDirectory) {
-    struct stat s0 {}, s1 {};
+    struct stat s0 {
+    }, s1{};
     ASSERT_EQ(::stat("/dev/kdemo0", &s0), 0);
     ASSERT_EQ(::stat("/dev/kdemo1", &s1), 0);
     EXPECT_TRUE(S_ISCHR(s0.st_mode));
@@ -182,7 +185,7 @@ TEST(Module, SixtyFourDevicesAreTheMaximum) {
 }
 
 class DynamicDebug : public KdemoTest {
-protected:
+  protected:
     ModuleConfig config() const override { return {.dyndbg = true}; }
 };
 
@@ -214,7 +217,7 @@ TEST_F(Quiet, ChangesLogNothingWithoutDynamicDebug) {
 }
 
 class BigMessages : public KdemoTest {
-protected:
+  protected:
     ModuleConfig config() const override { return {.msg_max = 8192}; }
 };
 
@@ -253,7 +256,7 @@ TEST_F(BigMessages, SysfsWritesAreLimitedToLessThanAPage) {
 }
 
 class TinyMessages : public KdemoTest {
-protected:
+  protected:
     ModuleConfig config() const override { return {.msg_max = 1}; }
 };
 
@@ -267,7 +270,7 @@ TEST_F(TinyMessages, OneByteIsTheLimit) {
 }
 
 class HugeMessages : public KdemoTest {
-protected:
+  protected:
     ModuleConfig config() const override { return {.msg_max = 1048576}; }
 };
 

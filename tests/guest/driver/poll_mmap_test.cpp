@@ -9,8 +9,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <future>
 #include <thread>
@@ -91,7 +91,7 @@ struct Notified {
 };
 
 class SysfsPoll : public KdemoTest, public ::testing::WithParamInterface<Notified> {
-protected:
+  protected:
     // poll on an attribute opened and read (which arms it) before the change
     short notified_by(const std::function<void()>& change) {
         Fd fd = open_file(sysfs_path(GetParam().attr), O_RDONLY);
@@ -119,8 +119,8 @@ TEST_P(SysfsPoll, WakesOnTheChangesOfItsValue) {
 TEST_P(SysfsPoll, BlockedWaiterWakes) {
     Fd fd = open_file(sysfs_path(GetParam().attr), O_RDONLY);
     ASSERT_EQ(pread_all(fd.get()).err, 0);
-    auto waiter = std::async(std::launch::async,
-                             [&] { return poll_once(fd.get(), POLLPRI, 30000); });
+    auto waiter =
+        std::async(std::launch::async, [&] { return poll_once(fd.get(), POLLPRI, 30000); });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (GetParam().on_accumulator)
         ASSERT_EQ(add(rw.get(), 1), 0);
@@ -137,7 +137,7 @@ INSTANTIATE_TEST_SUITE_P(Poll, SysfsPoll,
 
 // The mmap snapshot.
 class Mmap : public KdemoTest {
-protected:
+  protected:
     const kdemo_snapshot* map(int fd) {
         void* p = ::mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0);
         EXPECT_NE(p, MAP_FAILED) << std::strerror(errno);

@@ -68,11 +68,13 @@ TEST_P(TextAdd, RejectsBadInputAndChangesNothing) {
     EXPECT_EQ(after.generation, before.generation);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Text, TextAdd, ::testing::Combine(::testing::ValuesIn(add_files()), ::testing::ValuesIn(kBadInputs)),
-    [](const auto& info) {
-        return std::string(std::get<0>(info.param).name) + "_" + std::get<1>(info.param).name;
-    });
+INSTANTIATE_TEST_SUITE_P(Text, TextAdd,
+                         ::testing::Combine(::testing::ValuesIn(add_files()),
+                                            ::testing::ValuesIn(kBadInputs)),
+                         [](const auto& info) {
+                             return std::string(std::get<0>(info.param).name) + "_" +
+                                    std::get<1>(info.param).name;
+                         });
 
 class TextAddGood : public KdemoTest, public ::testing::WithParamInterface<AddFile> {};
 
@@ -205,7 +207,7 @@ INSTANTIATE_TEST_SUITE_P(Text, ResetText,
 // A message longer than msg_max (4095) is refused whole: EMSGSIZE through
 // proc; through sysfs such a write is a page or more, which sysfs refuses.
 class TextMessage : public KdemoTest, public ::testing::WithParamInterface<std::string> {
-protected:
+  protected:
     int too_long_error() const { return GetParam().find("/sys/") == 0 ? E2BIG : EMSGSIZE; }
 };
 
@@ -293,19 +295,20 @@ TEST_P(OneByteReads, ReassembleTheSameText) {
     EXPECT_EQ(whole.data.back(), '\n');
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Text, OneByteReads,
-    ::testing::Values(sysfs_path("message"), sysfs_path("sum"), sysfs_path("count"),
-                      sysfs_path("generation"), sysfs_path("msg_max"),
-                      sysfs_path("stats/opens"), sysfs_path("stats/ioctl_ops"),
-                      sysfs_path("stats/sysfs_ops"), sysfs_path("stats/proc_ops"),
-                      proc_path("message"), proc_path("sum"), proc_path("count")),
-    [](const auto& info) {
-        std::string name = info.param.find("/sys/") == 0 ? "sysfs_" : "proc_";
-        for (char c : info.param.substr(info.param.rfind("kdemo0/") + 7))
-            name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-        return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Text, OneByteReads,
+                         ::testing::Values(sysfs_path("message"), sysfs_path("sum"),
+                                           sysfs_path("count"), sysfs_path("generation"),
+                                           sysfs_path("msg_max"), sysfs_path("stats/opens"),
+                                           sysfs_path("stats/ioctl_ops"),
+                                           sysfs_path("stats/sysfs_ops"),
+                                           sysfs_path("stats/proc_ops"), proc_path("message"),
+                                           proc_path("sum"), proc_path("count")),
+                         [](const auto& info) {
+                             std::string name = info.param.find("/sys/") == 0 ? "sysfs_" : "proc_";
+                             for (char c : info.param.substr(info.param.rfind("kdemo0/") + 7))
+                                 name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                             return name;
+                         });
 
 std::map<std::string, std::string> info_fields(const std::string& text) {
     std::map<std::string, std::string> kv;
