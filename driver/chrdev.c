@@ -9,6 +9,7 @@
  * command are ignored because the structure carries its own size.
  */
 #include <linux/fs.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
@@ -106,35 +107,42 @@ static long kdemo_ioctl_set_msg(struct kdemo_file *kf, void __user *arg)
 	return kdemo_set_msg(kf->kd, &from, false, NULL);
 }
 
+/*
+ * The hot read: three stores in one user-access section rather than
+ * copy_to_user(), whose "rep movsb" QEMU's TCG emulates a byte at a time
+ * (docs/BENCHMARKS.md).
+ */
 static long kdemo_ioctl_get_sum(struct kdemo_file *kf, void __user *arg)
 {
+	struct kdemo_sum __user *usum = arg;
 	struct kdemo_sum sum;
 
 	kdemo_read_sum(kf->kd, &sum);
-	if (copy_to_user(arg, &sum, sizeof(sum)))
+	if (!user_write_access_begin(usum, sizeof(*usum)))
 		return -EFAULT;
+	unsafe_put_user(sum.sum, &usum->sum, efault);
+	unsafe_put_user(sum.count, &usum->count, efault);
+	unsafe_put_user(sum.generation, &usum->generation, efault);
+	user_write_access_end();
 	kdemo_file_saw(kf, sum.generation);
 	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
 static long kdemo_ioctl_add(struct kdemo_file *kf, void __user *arg)
 {
-	struct kvec kv;
-	struct iov_iter from;
 	s64 value;
 
 	if (get_user(value, (s64 __user *)arg))
 		return -EFAULT;
-	kv.iov_base = &value;
-	kv.iov_len = sizeof(value);
-	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, sizeof(value));
-	return kdemo_add(kf->kd, &from);
+	return kdemo_add(kf->kd, &value, 1);
 }
 
 static long kdemo_ioctl_add_batch(struct kdemo_file *kf, void __user *arg)
 {
 	struct kdemo_batch b;
-	struct iov_iter from;
 
 	if (copy_from_user(&b, arg, sizeof(b)))
 		return -EFAULT;
@@ -143,9 +151,7 @@ static long kdemo_ioctl_add_batch(struct kdemo_file *kf, void __user *arg)
 	if (b.count > KDEMO_BATCH_MAX)
 		return -E2BIG;
 
-	iov_iter_ubuf(&from, ITER_SOURCE, u64_to_user_ptr(b.values),
-		      (size_t)b.count * sizeof(s64));
-	return kdemo_add(kf->kd, &from);
+	return kdemo_add_user(kf->kd, u64_to_user_ptr(b.values), b.count);
 }
 
 static long kdemo_ioctl_reset(struct kdemo_file *kf, void __user *arg)
@@ -197,7 +203,9 @@ static long kdemo_ioctl(struct file *file, unsigned int cmd,
 	kdemo_count_op(kf->kd, KDEMO_T_IOCTL);
 	if ((desc->flags & KDEMO_IOC_F_WRITE) && !(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	return desc->fn(kf, (void __user *)arg);
+	/* a direct call for the hot commands when indirect calls are retpolines */
+	return INDIRECT_CALL_2(desc->fn, kdemo_ioctl_get_sum, kdemo_ioctl_add,
+			       kf, (void __user *)arg);
 }
 
 static __poll_t kdemo_poll(struct file *file, poll_table *wait)
@@ -234,10 +242,11 @@ static int kdemo_mmap(struct file *file, struct vm_area_struct *vma)
 
 static int kdemo_open(struct inode *inode, struct file *file)
 {
-	struct kdemo_dev *kd = container_of(inode->i_cdev, struct kdemo_dev,
-					    cdev);
+	struct kdemo_dev *kd = kdemo_lookup(iminor(inode));
 	struct kdemo_file *kf;
 
+	if (!kd)
+		return -ENXIO;
 	kf = kzalloc(sizeof(*kf), GFP_KERNEL);
 	if (!kf)
 		return -ENOMEM;

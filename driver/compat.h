@@ -5,8 +5,6 @@
  * The rest of the driver is written against one API and calls the helpers
  * below where the kernels it supports (Debian's 6.1 and 6.12, generic and
  * PREEMPT_RT) differ. Known drift that needs no guard here:
- *  - class_create() lost its module argument in 6.4; kdemo registers a
- *    static struct class with class_register(), which is the same on both.
  *  - struct class callbacks took a const struct device in 6.2; kdemo sets
  *    none of them.
  *  - no_llseek was removed in 6.12; the node sets no llseek at all and is
@@ -15,7 +13,9 @@
 #ifndef KDEMO_COMPAT_H
 #define KDEMO_COMPAT_H
 
+#include <linux/device.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/version.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
@@ -33,6 +33,20 @@ static inline void kdemo_vm_flags_mod(struct vm_area_struct *vma,
 	vm_flags_mod(vma, set, clear);
 #else
 	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+/*
+ * 6.4 dropped class_create()'s module argument. kdemo creates its class
+ * rather than registering a static one: the driver core then owns and
+ * releases it, however long after the module is gone (see main.c).
+ */
+static inline struct class *kdemo_class_create(const char *name)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return class_create(name);
+#else
+	return class_create(THIS_MODULE, name);
 #endif
 }
 

@@ -13,6 +13,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
@@ -30,6 +31,14 @@ enum kdemo_transport {
 	KDEMO_NR_TRANSPORTS,
 };
 
+/*
+ * Operations handled per transport, counted per CPU: an ioctl on one CPU does
+ * not write a cache line every other CPU reads (kdemo_ops() sums them).
+ */
+struct kdemo_counters {
+	u64 ops[KDEMO_NR_TRANSPORTS];
+};
+
 /* The proc files of one device: where procfs.c keeps its per-file data. */
 #define KDEMO_PROC_FILES 5
 
@@ -42,8 +51,8 @@ struct kdemo_proc_entry {
 
 /**
  * struct kdemo_dev - one /dev/kdemoN instance
- * @dev: the class device; its release frees the structure
- * @cdev: the character device, a child of @dev so open files pin @dev
+ * @dev: the device (driver-core owned, released by the core), drvdata @kd
+ * @cdev: the character device (cdev_alloc()ed, released by the core)
  * @lock: serialises every change and every message read
  * @msg: the message (kvmalloc'ed, snap->msg_len bytes), NULL when empty;
  *	replaced, never edited in place, under @lock
@@ -53,7 +62,7 @@ struct kdemo_proc_entry {
  * @msg_max: largest message, from the module parameter
  * @wait: woken after every change (poll on the node)
  * @opens: file descriptions currently open on the node
- * @ops: operations handled, per transport
+ * @counters: operations handled, per transport, per CPU
  * @kn_message: sysfs node of "message", for sysfs_notify_dirent()
  * @kn_sum: sysfs node of "sum"
  * @kn_generation: sysfs node of "generation"
@@ -61,15 +70,15 @@ struct kdemo_proc_entry {
  * @proc: per-file data of the entries in @proc_dir
  */
 struct kdemo_dev {
-	struct device dev;
-	struct cdev cdev;
+	struct device *dev;
+	struct cdev *cdev;
 	struct mutex lock; /* serialises changes and message reads */
 	char *msg;
 	struct kdemo_snapshot *snap;
 	size_t msg_max;
 	wait_queue_head_t wait;
 	atomic64_t opens;
-	atomic64_t ops[KDEMO_NR_TRANSPORTS];
+	struct kdemo_counters __percpu *counters;
 	struct kernfs_node *kn_message;
 	struct kernfs_node *kn_sum;
 	struct kernfs_node *kn_generation;
@@ -79,8 +88,11 @@ struct kdemo_dev {
 
 static inline struct kdemo_dev *to_kdemo_dev(struct device *dev)
 {
-	return container_of(dev, struct kdemo_dev, dev);
+	return dev_get_drvdata(dev);
 }
+
+/* main.c */
+struct kdemo_dev *kdemo_lookup(unsigned int minor);
 
 /* core.c: the state and its rules */
 int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max);
@@ -89,7 +101,8 @@ int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text,
 		  u64 *generation);
 int kdemo_get_msg(struct kdemo_dev *kd, struct iov_iter *to, size_t *len,
 		  u64 *generation);
-int kdemo_add(struct kdemo_dev *kd, struct iov_iter *from);
+int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n);
+int kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values, size_t n);
 void kdemo_reset(struct kdemo_dev *kd);
 void kdemo_read_sum(struct kdemo_dev *kd, struct kdemo_sum *sum);
 u64 kdemo_generation(struct kdemo_dev *kd);
@@ -98,8 +111,10 @@ void kdemo_fill_info(struct kdemo_dev *kd, struct kdemo_info *info);
 static inline void kdemo_count_op(struct kdemo_dev *kd,
 				  enum kdemo_transport t)
 {
-	atomic64_inc(&kd->ops[t]);
+	this_cpu_inc(kd->counters->ops[t]);
 }
+
+u64 kdemo_ops(struct kdemo_dev *kd, enum kdemo_transport t);
 
 /* text.c: what the text transports (sysfs, proc) share */
 #define KDEMO_TEXT_WRITE_MAX (128 * 1024)

@@ -2,11 +2,16 @@
 /*
  * kdemo - module parameters, the class and the lifecycle of the devices
  *
- * Each device is a struct device embedded in struct kdemo_dev with its cdev
- * added through cdev_device_add(), so an open file keeps the device alive;
- * the file operations' owner keeps the module loaded (rmmod: EBUSY) while
- * any node is open. Init unwinds exactly what it did, in reverse; exit
- * mirrors init.
+ * No object whose release is module code outlives the module: the class
+ * (class_create()), the devices (device_create_with_groups()) and the cdevs
+ * (cdev_alloc()) are allocated and released by the driver core, which may
+ * release them late (CONFIG_DEBUG_KOBJECT_RELEASE delays every kobject
+ * release by 1 to 4 s). struct kdemo_dev is the driver's own and is freed
+ * when its device is destroyed, after device_destroy() and proc_remove()
+ * have waited for every sysfs and proc caller; an open node pins the module
+ * through the file operations' owner (rmmod: EBUSY), so no ioctl, poll or
+ * mapping can outlive it either. Init unwinds exactly what it did, in
+ * reverse; exit mirrors init.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,6 +22,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "internal.h"
 
 static unsigned int ndevs = 1;
@@ -27,75 +33,93 @@ static unsigned int msg_max = 4095;
 module_param(msg_max, uint, 0444);
 MODULE_PARM_DESC(msg_max, "largest message in bytes (1..1048576, default 4095)");
 
-static struct class kdemo_class = {
-	.name = KDEMO_NAME,
-	.dev_groups = kdemo_groups,
-};
-
+static struct class *kdemo_class;
 static dev_t kdemo_devt;
 static struct kdemo_dev **kdemo_devs;
 
-static void kdemo_dev_release(struct device *dev)
+/* The device of minor @minor for open(), once it is complete; else NULL. */
+struct kdemo_dev *kdemo_lookup(unsigned int minor)
 {
-	struct kdemo_dev *kd = to_kdemo_dev(dev);
+	return minor < ndevs ? READ_ONCE(kdemo_devs[minor]) : NULL;
+}
 
+static void kdemo_free(struct kdemo_dev *kd)
+{
 	kdemo_core_release(kd);
 	kfree(kd);
 }
 
-static struct kdemo_dev *kdemo_create(unsigned int index)
+/*
+ * Create device @index: its state, the cdev, the device with its attribute
+ * groups (present before the uevent), then the proc files. Its node opens
+ * (rather than failing with ENXIO) once all of that exists.
+ */
+static int kdemo_create(unsigned int index)
 {
+	dev_t devt = MKDEV(MAJOR(kdemo_devt), index);
 	struct kdemo_dev *kd;
 	int ret;
 
 	kd = kzalloc(sizeof(*kd), GFP_KERNEL);
 	if (!kd)
-		return ERR_PTR(-ENOMEM);
+		return -ENOMEM;
 	ret = kdemo_core_init(kd, msg_max);
 	if (ret) {
 		kfree(kd);
-		return ERR_PTR(ret);
+		return ret;
 	}
 
-	/* from here on, put_device() frees everything through the release */
-	device_initialize(&kd->dev);
-	kd->dev.class = &kdemo_class;
-	kd->dev.devt = MKDEV(MAJOR(kdemo_devt), index);
-	kd->dev.release = kdemo_dev_release;
-	ret = dev_set_name(&kd->dev, KDEMO_NAME "%u", index);
-	if (ret)
-		goto err_put;
+	ret = -ENOMEM;
+	kd->cdev = cdev_alloc();
+	if (!kd->cdev)
+		goto err_free;
+	kd->cdev->ops = &kdemo_fops;
+	kd->cdev->owner = THIS_MODULE;
+	ret = cdev_add(kd->cdev, devt, 1);
+	if (ret) {
+		kobject_put(&kd->cdev->kobj);
+		goto err_free;
+	}
 
-	cdev_init(&kd->cdev, &kdemo_fops);
-	kd->cdev.owner = THIS_MODULE;
-	ret = cdev_device_add(&kd->cdev, &kd->dev);
-	if (ret)
-		goto err_put;
+	kd->dev = device_create_with_groups(kdemo_class, NULL, devt, kd,
+					    kdemo_groups, KDEMO_NAME "%u",
+					    index);
+	if (IS_ERR(kd->dev)) {
+		ret = PTR_ERR(kd->dev);
+		goto err_cdev;
+	}
 	ret = kdemo_sysfs_add(kd);
 	if (ret)
-		goto err_del;
+		goto err_device;
 	ret = kdemo_proc_add(kd);
 	if (ret)
 		goto err_sysfs;
-	return kd;
+	WRITE_ONCE(kdemo_devs[index], kd);
+	return 0;
 
 err_sysfs:
-	cdev_device_del(&kd->cdev, &kd->dev);
+	device_unregister(kd->dev);
 	kdemo_sysfs_remove(kd);
-	goto err_put;
-err_del:
-	cdev_device_del(&kd->cdev, &kd->dev);
-err_put:
-	put_device(&kd->dev);
-	return ERR_PTR(ret);
+	goto err_cdev;
+err_device:
+	device_unregister(kd->dev);
+err_cdev:
+	cdev_del(kd->cdev);
+err_free:
+	kdemo_free(kd);
+	return ret;
 }
 
-static void kdemo_destroy(struct kdemo_dev *kd)
+static void kdemo_destroy(unsigned int index)
 {
+	struct kdemo_dev *kd = kdemo_devs[index];
+
 	kdemo_proc_remove(kd);
-	cdev_device_del(&kd->cdev, &kd->dev);	/* drains sysfs callers */
+	device_unregister(kd->dev);	/* drains sysfs callers */
 	kdemo_sysfs_remove(kd);
-	put_device(&kd->dev);
+	cdev_del(kd->cdev);
+	kdemo_devs[index] = NULL;
+	kdemo_free(kd);
 }
 
 static int __init kdemo_init(void)
@@ -117,9 +141,11 @@ static int __init kdemo_init(void)
 	ret = alloc_chrdev_region(&kdemo_devt, 0, ndevs, KDEMO_NAME);
 	if (ret)
 		return ret;
-	ret = class_register(&kdemo_class);
-	if (ret)
+	kdemo_class = kdemo_class_create(KDEMO_NAME);
+	if (IS_ERR(kdemo_class)) {
+		ret = PTR_ERR(kdemo_class);
 		goto err_region;
+	}
 	ret = kdemo_proc_init();
 	if (ret)
 		goto err_class;
@@ -129,11 +155,9 @@ static int __init kdemo_init(void)
 		goto err_proc;
 	}
 	for (i = 0; i < ndevs; i++) {
-		kdemo_devs[i] = kdemo_create(i);
-		if (IS_ERR(kdemo_devs[i])) {
-			ret = PTR_ERR(kdemo_devs[i]);
+		ret = kdemo_create(i);
+		if (ret)
 			goto err_devs;
-		}
 	}
 
 	pr_info("version %s loaded: %u device(s), msg_max %u, ABI %d\n",
@@ -142,12 +166,12 @@ static int __init kdemo_init(void)
 
 err_devs:
 	while (i--)
-		kdemo_destroy(kdemo_devs[i]);
+		kdemo_destroy(i);
 	kfree(kdemo_devs);
 err_proc:
 	kdemo_proc_exit();
 err_class:
-	class_unregister(&kdemo_class);
+	class_destroy(kdemo_class);
 err_region:
 	unregister_chrdev_region(kdemo_devt, ndevs);
 	return ret;
@@ -158,10 +182,10 @@ static void __exit kdemo_exit(void)
 	unsigned int i = ndevs;
 
 	while (i--)
-		kdemo_destroy(kdemo_devs[i]);
+		kdemo_destroy(i);
 	kfree(kdemo_devs);
 	kdemo_proc_exit();
-	class_unregister(&kdemo_class);
+	class_destroy(kdemo_class);
 	unregister_chrdev_region(kdemo_devt, ndevs);
 	pr_info("unloaded\n");
 }

@@ -148,6 +148,12 @@ static int kdemo_proc_show(struct seq_file *m, void *v)
 {
 	const struct kdemo_proc_entry *pe = m->private;
 
+	/*
+	 * A write-only file cannot be opened for reading, but lseek() on it
+	 * still walks the seq_file: give it no content.
+	 */
+	if (!pe->file->show)
+		return 0;
 	return pe->file->show(m, pe->kd);
 }
 
@@ -211,7 +217,7 @@ int kdemo_proc_add(struct kdemo_dev *kd)
 {
 	unsigned int i;
 
-	kd->proc_dir = proc_mkdir(dev_name(&kd->dev), kdemo_proc_root);
+	kd->proc_dir = proc_mkdir(dev_name(kd->dev), kdemo_proc_root);
 	if (!kd->proc_dir)
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(kdemo_proc_files); i++) {

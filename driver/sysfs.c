@@ -137,20 +137,20 @@ static const struct attribute_group kdemo_group = {
 };
 
 /* stats/: reading a counter is not itself counted */
-#define KDEMO_STAT_ATTR(_name, _counter)				\
+#define KDEMO_STAT_ATTR(_name, _value)					\
 static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
 	struct kdemo_dev *kd = to_kdemo_dev(dev);			\
 									\
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&kd->_counter));	\
+	return sysfs_emit(buf, "%llu\n", (u64)(_value));		\
 }									\
 static DEVICE_ATTR_RO(_name)
 
-KDEMO_STAT_ATTR(opens, opens);
-KDEMO_STAT_ATTR(ioctl_ops, ops[KDEMO_T_IOCTL]);
-KDEMO_STAT_ATTR(sysfs_ops, ops[KDEMO_T_SYSFS]);
-KDEMO_STAT_ATTR(proc_ops, ops[KDEMO_T_PROC]);
+KDEMO_STAT_ATTR(opens, atomic64_read(&kd->opens));
+KDEMO_STAT_ATTR(ioctl_ops, kdemo_ops(kd, KDEMO_T_IOCTL));
+KDEMO_STAT_ATTR(sysfs_ops, kdemo_ops(kd, KDEMO_T_SYSFS));
+KDEMO_STAT_ATTR(proc_ops, kdemo_ops(kd, KDEMO_T_PROC));
 
 static struct attribute *kdemo_stats_attrs[] = {
 	&dev_attr_opens.attr,
@@ -174,7 +174,7 @@ const struct attribute_group *kdemo_groups[] = {
 /* Keep the nodes the core notifies, so a change needs no name lookup. */
 int kdemo_sysfs_add(struct kdemo_dev *kd)
 {
-	struct kernfs_node *dir = kd->dev.kobj.sd;
+	struct kernfs_node *dir = kd->dev->kobj.sd;
 	struct kernfs_node *message, *sum, *generation;
 
 	message = sysfs_get_dirent(dir, "message");

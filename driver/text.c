@@ -84,8 +84,6 @@ static int kdemo_text_parse_values(const char *buf, size_t len, s64 *values)
 int kdemo_text_add(struct kdemo_dev *kd, const char *buf, size_t len)
 {
 	s64 small[8], *values = small;
-	struct iov_iter from;
-	struct kvec kv;
 	int n, ret;
 
 	n = kdemo_text_parse_values(buf, len, NULL);
@@ -100,10 +98,7 @@ int kdemo_text_add(struct kdemo_dev *kd, const char *buf, size_t len)
 	}
 	kdemo_text_parse_values(buf, len, values);
 
-	kv.iov_base = values;
-	kv.iov_len = n * sizeof(*values);
-	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, kv.iov_len);
-	ret = kdemo_add(kd, &from);
+	ret = kdemo_add(kd, values, n);
 	if (values != small)
 		kvfree(values);
 	return ret;
