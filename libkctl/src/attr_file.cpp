@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "text.hpp"
@@ -39,14 +40,17 @@ int attr_file::read(char* buf, std::size_t cap, std::size_t& n) noexcept {
 }
 
 int attr_file::read(std::string& out) {
-    std::size_t cap = out.capacity() > first_read_size ? out.capacity() : first_read_size;
+    std::size_t cap = std::max(buf_size_, first_read_size);
     for (;;) {
-        out.resize(cap);
+        if (buf_size_ < cap) {
+            buf_ = std::make_unique_for_overwrite<char[]>(cap);
+            buf_size_ = cap;
+        }
         std::size_t n = 0;
-        if (const int err = read(out.data(), cap, n); err != 0)
+        if (const int err = read(buf_.get(), cap, n); err != 0)
             return err;
         if (n < cap) {
-            out.resize(n);
+            out.assign(buf_.get(), n);
             return 0;
         }
         cap *= 2;  // may be cut short: read again, from offset 0, with room to spare

@@ -6,6 +6,7 @@
 #define KCTL_SRC_ATTR_FILE_HPP
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,7 +21,8 @@ class attr_file {
     /// `mode`: O_RDONLY or O_WRONLY.
     attr_file(std::string path, int mode) : path_(std::move(path)), mode_(mode) {}
 
-    /// The whole content, into `out`: grows the buffer while a read fills it.
+    /// The whole content, into `out`: read into a buffer the file keeps (grown while a read
+    /// fills it, never cleared), then copied, so a read costs no allocation or memset.
     int read(std::string& out);
     /// One read of at most `cap` bytes into buf; `n` gets the length.
     int read(char* buf, std::size_t cap, std::size_t& n) noexcept;
@@ -37,6 +39,8 @@ class attr_file {
     std::string path_;
     int mode_ = 0;
     unique_fd fd_;
+    std::unique_ptr<char[]> buf_;  // read(std::string&)'s buffer
+    std::size_t buf_size_ = 0;
 };
 
 /// The text-file formats shared by sysfs and proc (DESIGN.md "Text transports"); `buf` is

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <kctl/kctl.hpp>
 
+#include <sys/ioctl.h>
+
 #include "device_core.hpp"
 #include "entry_data.hpp"
 #include "info_data.hpp"
+#include "snapshot.hpp"
 #include "watch_impl.hpp"
 
 namespace kctl {
@@ -73,11 +76,27 @@ void device::add(std::int64_t value) {
 void device::add(std::span<const std::int64_t> values) {
     device_core& core = live(core_, operation::add);
     if (values.empty() || values.size() > batch_max)  // all or nothing: never split
-        throw error(values.empty() ? EINVAL : E2BIG, core.name(), "", "add");
+        throw error(values.empty() ? EINVAL : E2BIG, core.name(),
+                    std::string(to_string(core.requested())), "add");
     core.run(operation::add, [values](transport& t) { return t.add(values); });
 }
 
 sum_result device::sum() {
+    // The shortcut: no run(), no virtual call (docs/BENCHMARKS.md). Any error takes the
+    // general path below, which reports it or moves to another transport.
+    if (core_) [[likely]] {
+        const detail::sum_shortcut& s = core_->shortcut();
+        if (s.page) {
+            detail::snapshot_values v;
+            detail::read_snapshot(*s.page, v);
+            return {v.sum, v.count, v.generation};
+        }
+        if (s.fd >= 0) {
+            kdemo_sum k;
+            if (::ioctl(s.fd, KDEMO_IOC_GET_SUM, &k) == 0) [[likely]]
+                return {k.sum, k.count, k.generation};
+        }
+    }
     sum_result out;
     live(core_, operation::sum).run(operation::sum, [&out](transport& t) { return t.sum(out); });
     return out;

@@ -49,6 +49,8 @@ void device_core::fail_or_note(operation op, transport_kind kind, int err) {
 void device_core::choose_and_run(operation op, std::size_t msg_size, transport_kind failed,
                                  const std::function<int(transport&)>& fn) {
     const bool automatic = requested_ == transport_kind::automatic;
+    if (op == operation::sum)
+        sum_shortcut_ = {};
     const plan p = automatic ? choose(entry_.data().usable, op, msg_size) : only(requested_, op);
 
     // The decisions, for the log: transports passed over that rank above candidate i.
@@ -80,6 +82,8 @@ void device_core::choose_and_run(operation op, std::size_t msg_size, transport_k
         if (err == 0) {
             chosen_[index(op)] = &t;
             last_[index(op)] = t.kind();
+            if (op == operation::sum)
+                sum_shortcut_ = t.shortcut();
             if (log_) {
                 const char* reason = !automatic    ? " (requested)"
                                      : why.empty() ? " (fastest usable)"

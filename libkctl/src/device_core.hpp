@@ -28,6 +28,11 @@ class device_core {
     const device_entry& entry() const noexcept { return entry_; }
     const std::string& name() const noexcept { return entry_.name(); }
     transport_kind last(operation op) const noexcept { return last_[index(op)]; }
+    /// How device::sum() may skip run() and the virtual call: set once a transport with a
+    /// shortcut (mmap, ioctl) has served sum, cleared when sum moves to another transport.
+    const sum_shortcut& shortcut() const noexcept { return sum_shortcut_; }
+    /// The transport asked for at open (automatic included).
+    transport_kind requested() const noexcept { return requested_; }
 
     /// Runs `fn(transport&) -> errno` on the transport chosen for `op`: the cached choice
     /// first, then the plan. Throws kctl::error. `msg_size` matters for set-msg only.
@@ -60,6 +65,7 @@ class device_core {
     std::array<transport*, operation_count> chosen_{};
     std::array<transport_kind, operation_count> last_{};
     skipped runtime_failure_{transport_kind::automatic, 0};
+    sum_shortcut sum_shortcut_;
 };
 
 }  // namespace kctl::detail

@@ -71,11 +71,21 @@ void format_values(std::span<const std::int64_t> values, std::string& out) {
 
 namespace {
 
-int find_info_field(std::string_view key, info_field& out) noexcept {
+// The keys, in the order of info_field and of the file (kctl::to_string(info_field) is a
+// call into another file per comparison; this is a table, tried at the expected line first).
+constexpr std::string_view info_keys[info_field_count] = {
+    "driver", "version",    "abi",   "device",    "msg_max",   "msg_len",  "sum",
+    "count",  "generation", "opens", "ioctl_ops", "sysfs_ops", "proc_ops", "random"};
+
+/// `hint`: the field the line is expected to hold (the one after the last found).
+int find_info_field(std::string_view key, std::size_t hint, info_field& out) noexcept {
+    if (hint < info_field_count && info_keys[hint] == key) {
+        out = static_cast<info_field>(hint);
+        return 0;
+    }
     for (std::size_t i = 0; i < info_field_count; ++i) {
-        const auto f = static_cast<info_field>(i);
-        if (to_string(f) == key) {
-            out = f;
+        if (info_keys[i] == key) {
+            out = static_cast<info_field>(i);
             return 0;
         }
     }
@@ -106,6 +116,7 @@ int parse_info_value(info_field f, std::string_view value, info_data& out) {
 
 int parse_info_text(std::string_view text, info_data& out) {
     info_data result;
+    std::size_t next = 0;
     if (text.empty() || text.back() != '\n')
         return EPROTO;
     while (!text.empty()) {
@@ -122,10 +133,11 @@ int parse_info_text(std::string_view text, info_data& out) {
         if (key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") !=
             std::string_view::npos)
             return EPROTO;
-        if (find_info_field(key, f) != 0)
+        if (find_info_field(key, next, f) != 0)
             continue;  // a field this library does not know yet
         if (result.has(f) || parse_info_value(f, value, result) != 0)
             return EPROTO;
+        next = index(f) + 1;
     }
     if (result.present != all_info_fields)
         return EPROTO;

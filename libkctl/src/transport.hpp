@@ -6,6 +6,7 @@
 #ifndef KCTL_SRC_TRANSPORT_HPP
 #define KCTL_SRC_TRANSPORT_HPP
 
+#include <linux/kdemo.h>
 #include <kctl/kctl.hpp>
 
 #include <cerrno>
@@ -32,6 +33,15 @@ class watch_source {
     virtual int rearm(std::uint64_t& generation) noexcept = 0;
 };
 
+/// How device::sum() may read the sum without a virtual call once this transport serves
+/// it: the mapped snapshot page (mmap), or a descriptor for KDEMO_IOC_GET_SUM (ioctl). The
+/// two system-call-free or one-system-call transports are worth it: in a sum() loop the
+/// virtual call was most of libkctl's cost (docs/BENCHMARKS.md).
+struct sum_shortcut {
+    const kdemo_snapshot* page = nullptr;
+    int fd = -1;
+};
+
 class transport {
   public:
     explicit transport(transport_kind kind) noexcept : kind_(kind) {}
@@ -49,6 +59,8 @@ class transport {
     virtual int reset() { return EOPNOTSUPP; }
     virtual int info(info_data& /*out*/) { return EOPNOTSUPP; }
     virtual int watch(std::unique_ptr<watch_source>& /*out*/) { return EOPNOTSUPP; }
+    /// Valid after a successful sum(), for as long as the transport lives.
+    virtual sum_shortcut shortcut() const noexcept { return {}; }
 
   private:
     transport_kind kind_;

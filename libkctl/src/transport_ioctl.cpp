@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 
 #include <cstring>
+#include <memory>
 
 #include "fd.hpp"
 #include "info_data.hpp"
@@ -70,13 +71,17 @@ class ioctl_transport final : public transport {
         if (const int err = open_node(node_, mode_, fd_); err != 0)
             return err;
         for (;;) {
-            out.resize(capacity_);
+            // A buffer kept between calls, never cleared: no allocation, no memset per call.
+            if (buf_size_ < capacity_) {
+                buf_ = std::make_unique_for_overwrite<char[]>(capacity_);
+                buf_size_ = capacity_;
+            }
             kdemo_msg m{};
-            m.data = reinterpret_cast<std::uintptr_t>(out.data());
+            m.data = reinterpret_cast<std::uintptr_t>(buf_.get());
             m.len = static_cast<__u32>(capacity_);
             const int err = do_ioctl(fd_.get(), KDEMO_IOC_GET_MSG, &m);
             if (err == 0) {
-                out.resize(m.len);
+                out.assign(buf_.get(), m.len);
                 return 0;
             }
             if (err != ERANGE || m.len <= capacity_)
@@ -124,6 +129,8 @@ class ioctl_transport final : public transport {
         return 0;
     }
 
+    sum_shortcut shortcut() const noexcept override { return {nullptr, fd_.get()}; }
+
     int reset() override {
         if (const int err = open_node(node_, mode_, fd_); err != 0)
             return err;
@@ -169,6 +176,8 @@ class ioctl_transport final : public transport {
     int mode_;
     unique_fd fd_;
     std::size_t capacity_ = 4096;  // GET_MSG buffer; grows to the largest message seen
+    std::unique_ptr<char[]> buf_;
+    std::size_t buf_size_ = 0;
 };
 
 }  // namespace

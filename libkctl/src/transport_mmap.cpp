@@ -33,6 +33,8 @@ class mmap_transport final : public transport {
         return 0;
     }
 
+    sum_shortcut shortcut() const noexcept override { return {page_, -1}; }
+
   private:
     int map() noexcept {
         const unique_fd fd(::open(node_.c_str(), O_RDONLY | O_CLOEXEC));

@@ -140,12 +140,6 @@ TEST(Cmdline, JsonListIsOneDocument) {
     EXPECT_TRUE(j.at("devices").is_array());
 }
 
-TEST(Cmdline, BenchIsNotYetThere) {
-    const result r = run_kctl({"bench"});
-    EXPECT_EQ(r.status, exit_failure);
-    EXPECT_EQ(r.err, "kctl: bench: not yet\n");
-}
-
 TEST(Cmdline, UdevDryRunSaysWhatItWouldDo) {
     const result r = run_kctl({"udev", "install", "--dry-run"});
     EXPECT_NE(r.out.find("udevadm trigger --subsystem-match=kdemo --action=add\n"),

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Part of libkctl. Include <kctl/kctl.hpp>, not this file.
+//
+// The benchmark engine behind `kctl bench`: every transport on every operation it supports,
+// side by side in one run, against two floors measured in the same run (a null system call
+// and a null ioctl on the same node). See docs/BENCHMARKS.md for what each number means.
+#ifndef KCTL_BENCH_HPP
+#define KCTL_BENCH_HPP
+
+#ifndef KCTL_INSIDE_KCTL_HPP
+#error "Only <kctl/kctl.hpp> can be included directly."
+#endif
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kctl::bench {
+
+/// The parts of a run, in the order they run and are reported.
+enum class section : std::uint8_t {
+    floor,      ///< null system call, null ioctl
+    operation,  ///< each transport x each operation it supports (and a raw ioctl loop)
+    file,       ///< one sysfs/proc file read through a kept-open descriptor vs open/read/close
+    batch,      ///< add() of 1..4096 values per call, in values/s
+    message,    ///< get-msg/set-msg of 1 byte .. msg_max, in bytes/s
+    threads,    ///< 1..N threads on one device, each with its own descriptors
+    wakeup,     ///< from a change in one thread to the wake-up of a poller in another
+};
+
+/// "floor", "operation", "file", "batch", "message", "threads", "wakeup".
+KCTL_API std::string_view to_string(section s) noexcept;
+
+/// What the progress callback is told, after each step of a run.
+struct progress {
+    unsigned round = 0;   ///< 0: warm-up and calibration; 1..rounds: measuring
+    unsigned rounds = 0;  ///< measuring rounds (= samples per row)
+    std::size_t row = 0;  ///< rows done in this round
+    std::size_t rows = 0;
+    std::string_view label;  ///< the row just run
+    double elapsed_s = 0;
+    double expected_s = 0;  ///< the planned length of the whole run
+};
+
+/// What to measure, and for how long.
+struct options {
+    /// Any name find_device() takes; "" = default_device_name().
+    std::string device;
+    /// About how long the whole run takes. Each row gets a share of it; a row never runs
+    /// less than what makes its clock cost negligible, so very short runs take longer.
+    std::chrono::duration<double> duration = std::chrono::seconds(60);
+    /// Measuring rounds: every row runs one sample per round (rounds interleave the rows, so
+    /// a disturbance of the machine hits every row alike). At least 3.
+    unsigned samples = 15;
+    /// Only these transports (empty: all). The floors always run.
+    std::vector<transport_kind> transports;
+    /// Only these operations (empty: all). The floors always run.
+    std::vector<operation> operations;
+    /// The threads section runs 1, 2, 4, ... up to this many threads (0: the number of
+    /// online CPUs, at least 2).
+    unsigned max_threads = 0;
+    /// Called after each step (may be empty). Runs on the calling thread.
+    std::function<void(const progress&)> on_progress;
+};
+
+/// Latency statistics of one row, in nanoseconds per operation (threads: per operation of
+/// one thread). Each sample runs its operations in timed groups of `group` (group 1:
+/// every operation is timed on its own).
+struct statistics {
+    /// Median over the samples of each sample's median group time per operation (wakeup:
+    /// the median of all events). Robust against the rare interrupted group.
+    double median_ns = 0;
+    /// Median over the samples of each sample's mean time per operation: the throughput
+    /// view, interruptions included (wakeup: of the events' means).
+    double mean_ns = 0;
+    /// 99th percentile (nearest rank) of the group times per operation over all samples
+    /// (wakeup: of all events), from a histogram (class histogram: within 0.4%).
+    double p99_ns = 0;
+    double min_ns = 0;  ///< smallest per-sample median (wakeup: fastest event)
+    double max_ns = 0;  ///< largest per-sample median (wakeup: slowest event)
+    std::uint32_t samples = 0;
+    std::uint64_t ops = 0;    ///< operations timed, over all samples and threads
+    std::uint32_t group = 1;  ///< operations per timed group
+};
+
+/// What became of a row.
+enum class row_status : std::uint8_t {
+    planned,   ///< not run (yet)
+    measured,  ///< the statistics are valid
+    skipped,   ///< could not run here (no permission, no node, ...): see note
+    failed,    ///< an operation failed while it ran: see note
+};
+
+/// "planned", "ok", "skipped", "failed".
+KCTL_API std::string_view to_string(row_status s) noexcept;
+
+/// One row of the report.
+struct row {
+    std::string id;  ///< stable: "floor.null-ioctl", "ioctl.sum", "batch.ioctl.4096", ...
+    bench::section section = section::operation;
+    std::string label;        ///< for people: "ioctl sum", "proc info (open/read/close)"
+    std::string transport;    ///< "mmap", "ioctl", "sysfs", "proc" or "syscall"
+    std::string op;           ///< an operation name ("sum", "get-msg", ...) or "null"
+    std::string variant;      ///< "libkctl", "raw", "kept-open", "open-read-close", "get", "set"
+    std::uint64_t param = 0;  ///< values per call (batch), bytes (message), threads; else 0
+    double weight = 1;        ///< share of the run's time
+    row_status status = row_status::planned;
+    std::string note;  ///< why it was skipped or failed, or a remark
+    statistics stats;
+    /// 1e9 / median_ns; threads: all threads' operations per second of wall time (median
+    /// over the samples), as the threads share the CPUs.
+    double ops_per_s = 0;
+    /// values/s (batch: ops_per_s x param) or bytes/s (message); 0 elsewhere.
+    double items_per_s = 0;
+    std::string items;  ///< "values", "bytes" or ""
+    /// median_ns / the null ioctl's median_ns; nullopt if either was not measured.
+    std::optional<double> ratio_to_null_ioctl;
+    double time_s = 0;  ///< how long the row ran: warm-up, calibration and samples
+
+    bool measured() const noexcept { return status == row_status::measured; }
+};
+
+/// A goal of the project, as a ratio of two rows' medians measured in the same run.
+struct target {
+    std::string id;           ///< "ioctl-sum-vs-null-ioctl", ...
+    std::string description;  ///< "ioctl sum within 1.3x of the null ioctl"
+    std::string numerator;    ///< row ids
+    std::string denominator;
+    /// What is divided: "median_ns" (times: numerator / denominator) or "items_per_s"
+    /// (throughputs, e.g. values/s).
+    std::string quantity;
+    bool at_least = false;  ///< the goal is ratio >= goal (else ratio <= goal)
+    double goal = 0;
+    std::optional<double> ratio;  ///< nullopt if a row was not measured
+    std::optional<bool> met;
+};
+
+/// Where the run happened.
+struct environment {
+    std::chrono::system_clock::time_point date;
+    std::string sysname, release, version, machine;  ///< uname
+    std::string cpu_model;
+    unsigned cpus = 0;  ///< online
+    /// From CPUID (x86) and DMI: "TCG", "KVM", "Microsoft Hv", "VMware", "Xen", ... or ""
+    /// on bare metal; `hypervisor_flag` is the CPU's "hypervisor" flag.
+    std::string hypervisor;
+    bool hypervisor_flag = false;
+    bool emulated = false;  ///< instructions are emulated (QEMU TCG), not run by the CPU
+    std::string sys_vendor, product_name;  ///< /sys/class/dmi/id
+    std::string clocksource;               ///< the kernel's current clocksource
+    double clock_ns = 0;                   ///< cost of one clock_gettime(CLOCK_MONOTONIC)
+    std::string tick;                      ///< the group clock: "tsc" (rdtsc) or "monotonic"
+    double tick_ns = 0;                    ///< cost of one group clock read
+    std::map<std::string, std::string> mitigations;  ///< /sys/devices/system/cpu/vulnerabilities
+    unsigned uid = 0, euid = 0;
+    std::string device, node;
+    std::string driver_version;  ///< "" if the transports that know it are not readable
+    std::uint32_t abi = 0;
+    std::uint64_t msg_max = 0;
+    bool can_write = false;       ///< the caller may change the device (mutation rows run)
+    std::string null_syscall;     ///< "getppid"
+    std::string null_ioctl;       ///< "_IO(0xDE, 0xFF)"
+    std::string library_version;  ///< kctl::version()
+};
+
+/// A whole run.
+struct report {
+    environment env;
+    options settings;       ///< as used (defaults filled in; on_progress cleared)
+    std::vector<row> rows;  ///< in run order, skipped ones included
+    std::vector<target> targets;
+    double elapsed_s = 0;
+
+    /// The row with this id, or nullptr.
+    KCTL_API const row* find(std::string_view id) const noexcept;
+};
+
+/// The rows a run with these options would have, not yet measured: `msg_max` sizes the
+/// message rows, `max_threads` (not 0) the threads rows. Pure: touches no device.
+KCTL_API std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads);
+
+/// The project's targets, evaluated on `rows` (rows not there or not measured: no ratio).
+KCTL_API std::vector<target> evaluate_targets(std::span<const row> rows);
+
+/// Runs the benchmark on the device. Throws kctl::error if the device cannot be found or
+/// nothing about it can be read; rows that cannot run (no permission, no such transport) are
+/// reported as skipped with a note. Changes the device: the message is restored at the end,
+/// the accumulator is left reset (sum 0, count 0), the generation grows.
+KCTL_API report run(const options& o);
+
+/// Median of `v` (the mean of the two middle values for an even count); 0 if empty.
+KCTL_API double median(std::vector<double> v);
+/// Nearest-rank percentile, p in (0, 100]: the smallest value with at least p% of the values
+/// at or below it; 0 if empty.
+KCTL_API double percentile(std::vector<double> v, double p);
+
+/// A histogram of non-negative integers (clock ticks, nanoseconds) in constant memory, for
+/// percentiles of many timed groups: values below 128 are exact, larger ones fall into
+/// buckets 1/128 of their power of two wide (at most 0.8% apart). Integer work only, which
+/// matters where floating point is emulated.
+class KCTL_API histogram {
+  public:
+    histogram();
+    /// Adds `n` observations of `value`.
+    void add(std::uint64_t value, std::uint64_t n = 1) noexcept;
+    /// Adds every observation of `other`.
+    void merge(const histogram& other) noexcept;
+    std::uint64_t count() const noexcept { return count_; }
+    /// Nearest-rank percentile (p in (0, 100]): the middle of the bucket holding that rank,
+    /// clamped to the exact minimum and maximum seen. 0 if empty.
+    double percentile(double p) const noexcept;
+    std::uint64_t min() const noexcept { return min_; }
+    std::uint64_t max() const noexcept { return max_; }
+
+  private:
+    std::vector<std::uint32_t> buckets_;
+    std::uint64_t count_ = 0;
+    std::uint64_t min_ = 0;
+    std::uint64_t max_ = 0;
+};
+
+}  // namespace kctl::bench
+
+#endif

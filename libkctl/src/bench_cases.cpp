@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The workloads of kctl bench. Each operation is a small struct (op_base) whose operator()
+// is inlined into the timed loop of run_groups(), so the loop adds no call of its own.
+#include "bench_cases.hpp"
+
+#include <fcntl.h>
+#include <linux/kdemo.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <exception>
+#include <span>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "entry_data.hpp"
+#include "fd.hpp"
+#include "files.hpp"
+#include "snapshot.hpp"
+
+namespace kctl::detail::bench {
+
+namespace {
+
+/// The null ioctl: a command number kdemo never assigns (docs/IOCTL.md), so ENOTTY.
+constexpr unsigned long null_ioctl_cmd = _IO(KDEMO_IOC_MAGIC, 0xFF);
+
+int open_fd(const std::string& path, int mode, unique_fd& fd) noexcept {
+    const int f = ::open(path.c_str(), mode | O_CLOEXEC);
+    if (f < 0)
+        return errno;
+    fd.reset(f);
+    return 0;
+}
+
+/// The node, readable if the caller may, else writable (any descriptor takes ioctls).
+int open_node(const context& ctx, unique_fd& fd) noexcept {
+    const std::string& node = ctx.entry.node();
+    if (node.empty())
+        return ENODEV;
+    const int err = open_fd(node, O_RDONLY, fd);
+    return err == EACCES ? open_fd(node, O_WRONLY, fd) : err;
+}
+
+// --- floors and the raw ioctl loop ----------------------------------------------------
+
+/// syscall(SYS_getppid): enters and leaves the kernel, reads one pointer under RCU.
+struct null_syscall_op : op_base {
+    int operator()() noexcept {
+        (void)::syscall(SYS_getppid);
+        return 0;
+    }
+};
+
+struct node_op : op_base {
+    explicit node_op(const context& c) : ctx(&c) {}
+    int setup() { return open_node(*ctx, fd); }
+    const context* ctx;
+    unique_fd fd;
+};
+
+/// ioctl(fd, _IO(0xDE, 0xFF)): syscall entry, fd lookup, the LSM hook, do_vfs_ioctl's
+/// generic commands, then kdemo's dispatcher refuses it.
+struct null_ioctl_op : node_op {
+    using node_op::node_op;
+    int operator()() noexcept {
+        if (::ioctl(fd.get(), null_ioctl_cmd) == 0)
+            return EPROTO;
+        return errno == ENOTTY ? 0 : errno;
+    }
+};
+
+/// KDEMO_IOC_GET_SUM with a bare ioctl(), as a C program would: libkctl's overhead is the
+/// difference to the ioctl sum row.
+struct raw_sum_op : node_op {
+    using node_op::node_op;
+    int operator()() noexcept {
+        if (::ioctl(fd.get(), KDEMO_IOC_GET_SUM, &s) != 0)
+            return errno;
+        return 0;
+    }
+    kdemo_sum s{};
+};
+
+/// The mmap'ed snapshot read inline, as a C program would: libkctl's overhead on mmap is the
+/// difference to the mmap sum row.
+struct raw_mmap_sum_op : op_base {
+    explicit raw_mmap_sum_op(const context& c) : ctx(&c) {}
+    raw_mmap_sum_op(raw_mmap_sum_op&& o) noexcept
+        : ctx(o.ctx), page(std::exchange(o.page, nullptr)), sink(o.sink) {}
+    raw_mmap_sum_op(const raw_mmap_sum_op&) = delete;
+    ~raw_mmap_sum_op() {
+        if (page)
+            ::munmap(const_cast<kdemo_snapshot*>(page), 4096);
+    }
+    int setup() {
+        if (ctx->entry.node().empty())
+            return ENODEV;
+        unique_fd fd;
+        if (const int err = open_fd(ctx->entry.node(), O_RDONLY, fd); err != 0)
+            return err;
+        void* p = ::mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd.get(), 0);
+        if (p == MAP_FAILED)
+            return errno;
+        page = static_cast<const kdemo_snapshot*>(p);
+        return 0;
+    }
+    int operator()() noexcept {
+        snapshot_values v;
+        read_snapshot(*page, v);
+        sink += v.generation;
+        return 0;
+    }
+    const context* ctx;
+    const kdemo_snapshot* page = nullptr;
+    std::uint64_t sink = 0;
+};
+
+// --- libkctl ----------------------------------------------------------------------------
+
+/// One operation through kctl::device with only one transport. `own`: open a device of its
+/// own (one per thread), else share the context's.
+template <operation Op>
+struct lib_op : op_base {
+    lib_op(context& c, transport_kind k, std::size_t sz, bool own = false)
+        : ctx(&c), kind(k), size(sz), own_device(own) {}
+
+    int setup() {
+        if (const int err = ctx->entry.check(kind, Op); err != 0)
+            return err;
+        if constexpr (Op == operation::set_msg || Op == operation::get_msg) {
+            // Rows that set the message (or set it up before reading it) only run if it can
+            // be put back afterwards; size 0 reads the message as found.
+            if (size != 0 && !ctx->can_write_msg)
+                return EACCES;
+            msg = pattern(size);
+        }
+        if constexpr (Op == operation::add) {
+            for (std::size_t i = 0; i < size; ++i) {  // +1 -1 +1 ...: the sum stays small
+                pos.push_back(i % 2 ? -1 : 1);
+                neg.push_back(i % 2 ? 1 : -1);
+            }
+        }
+        if (own_device) {
+            mine = std::make_unique<kctl::device>(ctx->entry, open_options{kind, {}});
+            dev = mine.get();
+        } else {
+            dev = &ctx->device(kind);
+        }
+        return 0;
+    }
+
+    void prepare() {
+        if constexpr (Op == operation::get_msg) {
+            if (size != 0)
+                ctx->ensure_message(size);
+        } else if constexpr (Op == operation::set_msg) {
+            ctx->msg_size = size;  // what the sample leaves
+            ctx->changed_msg = true;
+        } else if constexpr (Op == operation::add || Op == operation::reset) {
+            ctx->changed_acc = true;
+        }
+    }
+
+    int operator()() {
+        if constexpr (Op == operation::get_msg) {
+            const std::string m = dev->get_msg();
+            sink += m.size();
+        } else if constexpr (Op == operation::set_msg) {
+            dev->set_msg(msg);
+        } else if constexpr (Op == operation::sum) {
+            const sum_result s = dev->sum();
+            sink += s.generation;
+        } else if constexpr (Op == operation::add) {
+            if (size == 1) {
+                dev->add(flip ? std::int64_t{-1} : std::int64_t{1});
+            } else {
+                dev->add(std::span<const std::int64_t>(flip ? neg : pos));
+            }
+            flip = !flip;
+        } else if constexpr (Op == operation::reset) {
+            dev->reset();
+        } else if constexpr (Op == operation::info) {
+            const kctl::info i = dev->info();
+            sink += i.generation();
+        }
+        return 0;
+    }
+
+    context* ctx;
+    transport_kind kind;
+    std::size_t size;  // message bytes (get-msg, set-msg; 0: as found), values (add)
+    bool own_device;
+    std::unique_ptr<kctl::device> mine;
+    kctl::device* dev = nullptr;
+    std::string msg;
+    std::vector<std::int64_t> pos, neg;
+    bool flip = false;
+    std::uint64_t sink = 0;
+};
+
+// --- files ------------------------------------------------------------------------------
+
+struct file_op : op_base {
+    file_op(context& c, std::string p, bool message) : ctx(&c), path(std::move(p)), msg(message) {}
+    void prepare() {
+        if (msg && ctx->can_write_msg)
+            ctx->ensure_message(standard_msg_size);
+    }
+    context* ctx;
+    std::string path;
+    bool msg;
+    char buf[4096];
+};
+
+/// pread() at offset 0 of a descriptor kept open: the file is generated anew each time.
+struct kept_open_op : file_op {
+    using file_op::file_op;
+    int setup() { return open_fd(path, O_RDONLY, fd); }
+    int operator()() noexcept {
+        const ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
+        return n > 0 ? 0 : (n < 0 ? errno : EIO);
+    }
+    unique_fd fd;
+};
+
+/// open(), read(), close(): what `cat` and the old examples do for every value.
+struct open_read_close_op : file_op {
+    using file_op::file_op;
+    int setup() {
+        unique_fd fd;
+        return open_fd(path, O_RDONLY, fd);
+    }
+    int operator()() noexcept {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return errno;
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        const int err = n > 0 ? 0 : (n < 0 ? errno : EIO);
+        ::close(fd);
+        return err;
+    }
+};
+
+// --- threads ----------------------------------------------------------------------------
+
+/// The same operation on n threads at once, each with a device of its own.
+template <typename Op>
+class threads_runner final : public runner {
+  public:
+    explicit threads_runner(std::vector<Op> ops) : ops_(std::move(ops)) {}
+
+    int setup() override {
+        for (Op& op : ops_)
+            if (const int err = op.setup(); err != 0)
+                return err;
+        scratch_.resize(ops_.size());
+        return 0;
+    }
+
+    void prepare() override {
+        for (Op& op : ops_)
+            op.prepare();
+    }
+
+    timing sample(std::uint64_t groups, std::uint32_t k, histogram& h) override {
+        const std::size_t n = ops_.size();
+        std::vector<histogram> hists(n);
+        std::vector<timing> results(n);
+        std::vector<int> errs(n);
+        std::vector<std::exception_ptr> failed(n);
+        std::barrier sync(static_cast<std::ptrdiff_t>(n));
+        std::vector<std::thread> threads;
+        threads.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            threads.emplace_back([&, i] {
+                sync.arrive_and_wait();  // start together
+                try {
+                    results[i] = run_groups(ops_[i], groups, k, hists[i], scratch_[i], errs[i]);
+                } catch (...) {
+                    failed[i] = std::current_exception();
+                }
+            });
+        }
+        for (std::thread& t : threads)
+            t.join();
+        err_ = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (failed[i])
+                std::rethrow_exception(failed[i]);
+            if (errs[i] != 0)
+                err_ = errs[i];
+            h.merge(hists[i]);
+        }
+        timing t;
+        t.start_ns = UINT64_MAX;
+        t.ops = groups * k;
+        std::vector<double> medians;
+        for (const timing& r : results) {
+            t.start_ns = std::min(t.start_ns, r.start_ns);
+            t.end_ns = std::max(t.end_ns, r.end_ns);
+            t.loop_ns += r.wall_ns / static_cast<double>(n);
+            t.ticks += r.ticks;
+            t.tick_wall_ns += r.tick_wall_ns;
+            medians.push_back(r.median_op_ns);
+        }
+        t.wall_ns = static_cast<double>(t.end_ns - t.start_ns);
+        t.per_op_ns = t.loop_ns / static_cast<double>(t.ops);
+        t.median_op_ns = median_in_place(medians);
+        return t;
+    }
+
+  private:
+    std::vector<Op> ops_;
+    std::vector<std::vector<std::uint64_t>> scratch_;
+};
+
+template <typename Op, typename Make>
+std::unique_ptr<runner> make_threads(std::size_t n, Make make) {
+    std::vector<Op> ops;
+    for (std::size_t i = 0; i < n; ++i)
+        ops.push_back(make());
+    return std::make_unique<threads_runner<Op>>(std::move(ops));
+}
+
+// --- wake-up latency ----------------------------------------------------------------------
+
+/// The state letter of a thread of this process ('S': sleeping), from /proc; 0 if unknown.
+char thread_state(pid_t tid) {
+    char path[64];
+    auto [end, ec] = std::to_chars(path, path + 40, tid);
+    (void)ec;
+    const std::string p = "/proc/self/task/" + std::string(path, end) + "/stat";
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[512];
+    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0)
+        return 0;
+    const std::string_view s(buf, static_cast<std::size_t>(n));
+    const std::size_t paren = s.rfind(") ");
+    return paren == std::string_view::npos || paren + 2 >= s.size() ? 0 : s[paren + 2];
+}
+
+/// Changes of the wake-up rows are this far apart.
+constexpr std::uint64_t event_spacing_ns = 2000000;
+
+/// One thread sleeps in poll() on the node (or on the sysfs `generation` attribute); once it
+/// sleeps, another changes the device with KDEMO_IOC_ADD, at least 2 ms after the last
+/// change. Each event is the time from just before that ioctl to just after poll() returns,
+/// both read with CLOCK_MONOTONIC.
+class wakeup_runner final : public runner {
+  public:
+    wakeup_runner(context& c, transport_kind k, bool same_cpu)
+        : ctx_(&c), kind_(k), same_cpu_(same_cpu) {}
+
+    bool is_events() const noexcept override { return true; }
+    std::string why_skipped() const override { return why_; }
+
+    int setup() override {
+        if (ctx_->entry.node().empty())
+            return ENODEV;
+        // The changer runs on the first CPU this thread may use, the waiter on the same
+        // one or on the next.
+        cpu_set_t allowed;
+        CPU_ZERO(&allowed);
+        if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+            return errno;
+        int found = 0;
+        for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; ++cpu) {
+            if (CPU_ISSET(cpu, &allowed))
+                (found++ == 0 ? changer_cpu_ : waiter_cpu_) = cpu;
+        }
+        if (same_cpu_)
+            waiter_cpu_ = changer_cpu_;
+        else if (found < 2) {
+            why_ = "needs two CPUs";
+            return ENXIO;
+        }
+        if (const int err = ctx_->entry.check(transport_kind::ioctl, operation::add); err != 0)
+            return err;
+        if (const int err = ctx_->entry.check(kind_, operation::watch); err != 0)
+            return err;
+        if (const int err = open_fd(ctx_->entry.node(), O_RDWR, changer_); err != 0)
+            return err;
+        if (kind_ == transport_kind::ioctl)
+            return open_fd(ctx_->entry.node(), O_RDONLY, waiter_);
+        return open_fd(ctx_->entry.syspath() + "/" + sysfs_file::generation, O_RDONLY, waiter_);
+    }
+
+    void prepare() override { ctx_->changed_acc = true; }
+
+    timing sample(std::uint64_t groups, std::uint32_t /*k*/, histogram& h) override {
+        events_.clear();
+        err_ = 0;
+        std::atomic<std::uint64_t> armed{0};  // event number the waiter is about to wait for
+        std::atomic<std::uint64_t> woke{0};   // CLOCK_MONOTONIC after poll() returned
+        std::atomic<pid_t> tid{0};
+        std::atomic<int> waiter_err{0};
+        const short events = kind_ == transport_kind::ioctl ? POLLIN | POLLPRI : POLLPRI;
+
+        cpu_set_t before;
+        CPU_ZERO(&before);
+        const bool pinned =
+            ::sched_getaffinity(0, sizeof before, &before) == 0 && pin(changer_cpu_) == 0;
+        const std::uint64_t t_start = mono_ns();
+        std::thread waiter([&] {
+            (void)pin(waiter_cpu_);
+            tid.store(static_cast<pid_t>(::syscall(SYS_gettid)));
+            for (std::uint64_t e = 1; e <= groups; ++e) {
+                if (const int err = rearm(); err != 0) {
+                    waiter_err.store(err);
+                    armed.store(UINT64_MAX);
+                    armed.notify_one();
+                    return;
+                }
+                armed.store(e);
+                armed.notify_one();
+                pollfd p{waiter_.get(), events, 0};
+                const int n = ::poll(&p, 1, 10000);
+                const std::uint64_t t1 = mono_ns();
+                if (n != 1)
+                    waiter_err.store(n == 0 ? ETIMEDOUT : errno);
+                woke.store(t1);
+                woke.notify_one();
+                if (n != 1)
+                    return;
+            }
+        });
+
+        std::int64_t value = 1;
+        std::uint64_t last_change = 0;
+        for (std::uint64_t e = 1; e <= groups && waiter_err.load() == 0; ++e) {
+            for (std::uint64_t a; (a = armed.load()) != e && a != UINT64_MAX;)
+                armed.wait(a);
+            if (waiter_err.load() != 0)
+                break;
+            // An isolated change: the work the last one started (kernfs' fsnotify kworker,
+            // the waiter's re-arming read) is over, so the event measures one wake-up.
+            if (const std::uint64_t now = mono_ns(); now < last_change + event_spacing_ns)
+                std::this_thread::sleep_for(
+                    std::chrono::nanoseconds(last_change + event_spacing_ns - now));
+            // Until the waiter really sleeps in poll() (it only sleeps there after arming).
+            const std::uint64_t give_up = mono_ns() + 5000000000ULL;
+            while (thread_state(tid.load()) != 'S' && mono_ns() < give_up)
+                std::this_thread::yield();
+            const std::uint64_t t0 = mono_ns();
+            last_change = t0;
+            if (::ioctl(changer_.get(), KDEMO_IOC_ADD, &value) != 0) {
+                err_ = errno;
+                break;
+            }
+            value = -value;
+            for (std::uint64_t w; (w = woke.load()) == 0;)
+                woke.wait(w);
+            const std::uint64_t t1 = woke.exchange(0);
+            const double ns = static_cast<double>(t1 - t0);
+            events_.push_back(ns);
+            h.add(t1 - t0);
+        }
+        if (err_ != 0) {  // wake the waiter up so that it can finish
+            waiter_err.store(err_);
+            (void)::ioctl(changer_.get(), KDEMO_IOC_ADD, &value);
+        }
+        waiter.join();
+        if (pinned)
+            (void)::sched_setaffinity(0, sizeof before, &before);
+        if (err_ == 0)
+            err_ = waiter_err.load();
+        timing t;
+        t.wall_ns = static_cast<double>(mono_ns() - t_start);
+        t.loop_ns = t.wall_ns;
+        t.ops = events_.empty() ? 1 : events_.size();
+        double total = 0;
+        for (double ns : events_)
+            total += ns;
+        t.per_op_ns = events_.empty() ? t.wall_ns : total / static_cast<double>(events_.size());
+        std::vector<double> copy = events_;
+        t.median_op_ns = events_.empty() ? t.wall_ns : median_in_place(copy);
+        return t;
+    }
+
+  private:
+    /// Runs the calling thread on `cpu` only.
+    static int pin(int cpu) noexcept {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        return ::sched_setaffinity(0, sizeof one, &one) == 0 ? 0 : errno;
+    }
+
+    /// Reads what re-arms poll(): the sum (node) or the attribute itself (sysfs).
+    int rearm() noexcept {
+        if (kind_ == transport_kind::ioctl) {
+            kdemo_sum s{};
+            return ::ioctl(waiter_.get(), KDEMO_IOC_GET_SUM, &s) == 0 ? 0 : errno;
+        }
+        char buf[32];
+        return ::pread(waiter_.get(), buf, sizeof buf, 0) > 0 ? 0 : (errno ? errno : EIO);
+    }
+
+    context* ctx_;
+    transport_kind kind_;
+    bool same_cpu_;
+    int changer_cpu_ = 0;
+    int waiter_cpu_ = 0;
+    std::string why_;
+    unique_fd changer_;
+    unique_fd waiter_;
+};
+
+// --- the factory ------------------------------------------------------------------------
+
+template <template <operation> class T, typename... Args>
+std::unique_ptr<runner> lib_runner(operation op, Args&&... args) {
+    switch (op) {
+        case operation::get_msg:
+            return make_loop(T<operation::get_msg>(std::forward<Args>(args)...));
+        case operation::set_msg:
+            return make_loop(T<operation::set_msg>(std::forward<Args>(args)...));
+        case operation::add:
+            return make_loop(T<operation::add>(std::forward<Args>(args)...));
+        case operation::sum:
+            return make_loop(T<operation::sum>(std::forward<Args>(args)...));
+        case operation::reset:
+            return make_loop(T<operation::reset>(std::forward<Args>(args)...));
+        case operation::info:
+            return make_loop(T<operation::info>(std::forward<Args>(args)...));
+        case operation::watch:
+            break;
+    }
+    return nullptr;
+}
+
+std::optional<operation> op_named(std::string_view name) {
+    for (const operation op : all_operations)
+        if (to_string(op) == name)
+            return op;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string pattern(std::size_t n) {
+    std::string s(n, 'a');
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>('a' + i % 26);
+    return s;
+}
+
+context::context(kctl::device_entry e) : entry(std::move(e)), admin(entry) {}
+
+kctl::device& context::device(transport_kind kind) {
+    auto& d = devices_.at(static_cast<std::size_t>(kind));
+    if (!d)
+        d = std::make_unique<kctl::device>(entry, open_options{kind, {}});
+    return *d;
+}
+
+void context::ensure_message(std::size_t size) {
+    if (msg_size == size)
+        return;
+    admin.set_msg(pattern(size));
+    msg_size = size;
+    changed_msg = true;
+}
+
+void context::restore() noexcept {
+    try {
+        if (changed_msg && saved_msg)
+            admin.set_msg(*saved_msg);
+    } catch (const std::exception&) {  // best effort: the run's results stand
+    }
+    try {
+        if (changed_acc && can_write_acc)
+            admin.reset();
+    } catch (const std::exception&) {
+    }
+}
+
+std::unique_ptr<runner> make_runner(const kctl::bench::row& r, context& ctx) {
+    using kctl::bench::section;
+    const auto kind = parse_transport(r.transport);
+    const auto op = op_named(r.op);
+    switch (r.section) {
+        case section::floor:
+            if (r.op == "null" && r.transport == "syscall")
+                return make_loop(null_syscall_op{});
+            if (r.op == "null" && r.transport == "ioctl")
+                return make_loop(null_ioctl_op(ctx));
+            break;
+        case section::operation:
+            if (!kind || !op)
+                break;
+            if (r.variant == "raw" && *op == operation::sum && *kind == transport_kind::mmap)
+                return make_loop(raw_mmap_sum_op(ctx));
+            if (r.variant == "raw" && *op == operation::sum)
+                return make_loop(raw_sum_op(ctx));
+            if (*op == operation::add)
+                return lib_runner<lib_op>(*op, ctx, *kind, std::size_t{1});
+            // Without the right to change the message, get-msg reads it as found.
+            return lib_runner<lib_op>(
+                *op, ctx, *kind,
+                *op == operation::get_msg && !ctx.can_write_msg ? 0 : standard_msg_size);
+        case section::file: {
+            if (!kind || !op)
+                break;
+            const std::string dir =
+                *kind == transport_kind::sysfs ? ctx.entry.syspath() : ctx.entry.procdir();
+            const bool msg = *op == operation::get_msg;
+            const std::string file = msg ? "message" : std::string(r.op);
+            if (r.variant == "kept-open")
+                return make_loop(kept_open_op(ctx, dir + "/" + file, msg));
+            return make_loop(open_read_close_op(ctx, dir + "/" + file, msg));
+        }
+        case section::batch:
+            if (kind)
+                return make_loop(lib_op<operation::add>(ctx, *kind, r.param));
+            break;
+        case section::message:
+            if (kind && op)
+                return lib_runner<lib_op>(*op, ctx, *kind, static_cast<std::size_t>(r.param));
+            break;
+        case section::threads:
+            if (!kind || !op)
+                break;
+            if (*op == operation::sum)
+                return make_threads<lib_op<operation::sum>>(
+                    r.param, [&] { return lib_op<operation::sum>(ctx, *kind, 0, true); });
+            if (*op == operation::add)
+                return make_threads<lib_op<operation::add>>(
+                    r.param, [&] { return lib_op<operation::add>(ctx, *kind, 1, true); });
+            break;
+        case section::wakeup:
+            if (kind)
+                return std::make_unique<wakeup_runner>(ctx, *kind, r.variant == "same-cpu");
+            break;
+    }
+    return nullptr;
+}
+
+}  // namespace kctl::detail::bench

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Where a benchmark runs: kernel, CPU, virtualisation, clocks. Everything is best effort: a
+// file that cannot be read leaves its field empty.
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bench_env.hpp"
+#include "bench_impl.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+namespace kctl::detail::bench {
+
+bool use_tsc = false;
+
+void tick_init() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    // rdtsc faults (SIGSEGV) if the process disabled it with PR_SET_TSC.
+    int mode = PR_TSC_ENABLE;
+    if (::prctl(PR_GET_TSC, &mode, 0, 0, 0) == 0 && mode != PR_TSC_ENABLE)
+        use_tsc = false;
+    else
+        use_tsc = true;
+#else
+    use_tsc = false;
+#endif
+}
+
+namespace {
+
+std::string read_line(const std::string& path) {
+    std::ifstream f(path);
+    std::string line;
+    std::getline(f, line);
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' '))
+        line.pop_back();
+    return line;
+}
+
+/// The value of the first "key : value" line of /proc/cpuinfo with this key.
+std::string cpuinfo(const std::string& text, std::string_view key) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const std::size_t colon = line.find(':');
+        if (colon == std::string::npos)
+            continue;
+        std::string k = line.substr(0, colon);
+        while (!k.empty() && (k.back() == ' ' || k.back() == '\t'))
+            k.pop_back();
+        if (k != key)
+            continue;
+        std::string v = line.substr(colon + 1);
+        v.erase(0, v.find_first_not_of(' '));
+        return v;
+    }
+    return {};
+}
+
+std::string cpuid_hypervisor() {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1U << 31)))
+        return {};
+    __cpuid(0x40000000, a, b, c, d);
+    char id[13] = {};
+    std::memcpy(id, &b, 4);
+    std::memcpy(id + 4, &c, 4);
+    std::memcpy(id + 8, &d, 4);
+    const std::string s(id);
+    if (s == "TCGTCGTCGTCG")
+        return "TCG";
+    if (s.rfind("KVMKVMKVM", 0) == 0)
+        return "KVM";
+    if (s == "VMwareVMware")
+        return "VMware";
+    if (s == "XenVMMXenVMM")
+        return "Xen";
+    if (s == "Microsoft Hv")
+        return "Hyper-V";
+    if (s == " lrpepyh  vr")
+        return "Parallels";
+    if (s == "VBoxVBoxVBox")
+        return "VirtualBox";
+    if (s == "ACRNACRNACRN")
+        return "ACRN";
+    return s;
+#else
+    return {};
+#endif
+}
+
+/// Median cost of one call of `fn`, over 5 batches of `n`.
+template <typename Fn>
+double cost_ns(Fn fn, int n) {
+    std::vector<double> per;
+    for (int r = 0; r < 5; ++r) {
+        const std::uint64_t t0 = mono_ns();
+        for (int i = 0; i < n; ++i)
+            fn();
+        const std::uint64_t t1 = mono_ns();
+        per.push_back(static_cast<double>(t1 - t0) / n);
+    }
+    return kctl::bench::median(per);
+}
+
+}  // namespace
+
+void detect_environment(kctl::bench::environment& env) {
+    env.date = std::chrono::system_clock::now();
+    utsname u{};
+    if (::uname(&u) == 0) {
+        env.sysname = u.sysname;
+        env.release = u.release;
+        env.version = u.version;
+        env.machine = u.machine;
+    }
+    std::string cpu;
+    {
+        std::ifstream f("/proc/cpuinfo");
+        std::ostringstream s;
+        s << f.rdbuf();
+        cpu = s.str();
+    }
+    env.cpu_model = cpuinfo(cpu, "model name");
+    if (env.cpu_model.empty())
+        env.cpu_model = cpuinfo(cpu, "Model");
+    if (env.cpu_model.empty())
+        env.cpu_model = cpuinfo(cpu, "cpu model");
+    const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    env.cpus = n > 0 ? static_cast<unsigned>(n) : 1;
+    const std::string flags = " " + cpuinfo(cpu, "flags") + " ";
+    env.hypervisor_flag = flags.find(" hypervisor ") != std::string::npos;
+    env.hypervisor = cpuid_hypervisor();
+    env.sys_vendor = read_line("/sys/class/dmi/id/sys_vendor");
+    env.product_name = read_line("/sys/class/dmi/id/product_name");
+    if (env.hypervisor.empty() && (env.hypervisor_flag || env.sys_vendor == "QEMU"))
+        env.hypervisor = env.sys_vendor.empty() ? "unknown" : env.sys_vendor;
+    env.emulated = env.hypervisor == "TCG" || env.cpu_model.find("TCG") != std::string::npos;
+    env.clocksource = read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::directory_iterator("/sys/devices/system/cpu/vulnerabilities", ec))
+        env.mitigations[e.path().filename().string()] = read_line(e.path().string());
+
+    env.clock_ns = cost_ns([] { (void)mono_ns(); }, 400);
+    env.tick = use_tsc ? "tsc" : "monotonic";
+    env.tick_ns = use_tsc ? cost_ns([] { (void)ticks(); }, 20000) : env.clock_ns;
+    env.uid = ::getuid();
+    env.euid = ::geteuid();
+    env.library_version = kctl::version();
+    env.null_syscall = "getppid";
+    env.null_ioctl = "_IO(0xDE, 0xFF)";
+}
+
+}  // namespace kctl::detail::bench

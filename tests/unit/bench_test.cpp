@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// kctl bench's pure parts: statistics, the plan, the targets, the JSON document against
+// docs/bench-schema.json, the table, the command line. No device, no timing.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "bench_schema_check.hpp"
+#include "cmd_bench.hpp"
+#include "context.hpp"
+
+namespace kctl::cli {
+namespace {
+
+namespace bn = kctl::bench;
+using njson = nlohmann::json;
+
+njson committed_schema() {
+    std::ifstream f(KDEMO_BENCH_SCHEMA_FILE);
+    return njson::parse(f);
+}
+
+std::vector<std::string> validate(const json& doc) {
+    const njson schema = committed_schema();
+    return kdemo::schema_errors(schema, njson::parse(doc.dump()));
+}
+
+// --- a report without a device ----------------------------------------------------------
+
+bn::row measured(bn::row r, double median_ns) {
+    r.status = bn::row_status::measured;
+    r.stats.median_ns = median_ns;
+    r.stats.mean_ns = median_ns * 1.1;
+    r.stats.p99_ns = median_ns * 2;
+    r.stats.min_ns = median_ns * 0.9;
+    r.stats.max_ns = median_ns * 1.5;
+    r.stats.samples = 15;
+    r.stats.ops = 1000;
+    r.stats.group = 3;
+    r.ops_per_s = 1e9 / median_ns;
+    r.time_s = 0.5;
+    if (r.section == bn::section::batch || r.section == bn::section::message) {
+        r.items = r.section == bn::section::batch ? "values" : "bytes";
+        r.items_per_s = r.ops_per_s * static_cast<double>(r.param);
+    }
+    return r;
+}
+
+bn::report fake_report() {
+    bn::report rep;
+    rep.settings.samples = 15;
+    rep.settings.max_threads = 2;
+    rep.env.date = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    rep.env.sysname = "Linux";
+    rep.env.release = "6.1.0-56-amd64";
+    rep.env.version = "#1 SMP PREEMPT_DYNAMIC";
+    rep.env.machine = "x86_64";
+    rep.env.cpu_model = "QEMU TCG CPU version 2.5+";
+    rep.env.cpus = 2;
+    rep.env.hypervisor = "TCG";
+    rep.env.hypervisor_flag = true;
+    rep.env.emulated = true;
+    rep.env.clocksource = "hpet";
+    rep.env.clock_ns = 900;
+    rep.env.tick = "tsc";
+    rep.env.tick_ns = 10;
+    rep.env.mitigations["spectre_v2"] = "Mitigation: Retpolines";
+    rep.env.device = "kdemo0";
+    rep.env.node = "/dev/kdemo0";
+    rep.env.driver_version = "1.0.0";
+    rep.env.abi = 1;
+    rep.env.msg_max = 4095;
+    rep.env.can_write = true;
+    rep.env.null_syscall = "getppid";
+    rep.env.null_ioctl = "_IO(0xDE, 0xFF)";
+    rep.env.library_version = kctl::version();
+    rep.elapsed_s = 61.5;
+    rep.rows = bn::plan(rep.settings, rep.env.msg_max, 2);
+    double ns = 100;
+    for (bn::row& r : rep.rows) {
+        r = measured(r, ns);
+        ns *= 1.05;
+    }
+    // one skipped row, as a user without write permission would have
+    for (bn::row& r : rep.rows)
+        if (r.id == "sysfs.set-msg") {
+            bn::row skipped;
+            skipped.id = r.id;
+            skipped.section = r.section;
+            skipped.label = r.label;
+            skipped.transport = r.transport;
+            skipped.op = r.op;
+            skipped.variant = r.variant;
+            skipped.status = bn::row_status::skipped;
+            skipped.note = "needs write permission (EACCES)";
+            r = skipped;
+        }
+    const double null_ns = rep.find("floor.null-ioctl")->stats.median_ns;
+    for (bn::row& r : rep.rows)
+        if (r.measured())
+            r.ratio_to_null_ioctl = r.stats.median_ns / null_ns;
+    rep.targets = bn::evaluate_targets(rep.rows);
+    return rep;
+}
+
+// --- statistics ---------------------------------------------------------------------------
+
+TEST(BenchStats, Median) {
+    EXPECT_EQ(bn::median({}), 0);
+    EXPECT_EQ(bn::median({7}), 7);
+    EXPECT_EQ(bn::median({3, 1, 2}), 2);
+    EXPECT_EQ(bn::median({4, 1, 3, 2}), 2.5);
+    EXPECT_EQ(bn::median({5, 5, 5, 100}), 5);
+}
+
+TEST(BenchStats, PercentileIsNearestRank) {
+    std::vector<double> v;
+    for (int i = 100; i >= 1; --i)
+        v.push_back(i);
+    EXPECT_EQ(bn::percentile(v, 99), 99);
+    EXPECT_EQ(bn::percentile(v, 50), 50);
+    EXPECT_EQ(bn::percentile(v, 100), 100);
+    EXPECT_EQ(bn::percentile({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 99), 10);  // ceil(9.9) = 10th
+    EXPECT_EQ(bn::percentile({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 90), 9);
+    EXPECT_EQ(bn::percentile({42}, 99), 42);
+    EXPECT_EQ(bn::percentile({}, 99), 0);
+}
+
+TEST(BenchStats, HistogramIsExactBelow128) {
+    bn::histogram h;
+    for (std::uint64_t v = 1; v <= 100; ++v)
+        h.add(v);
+    EXPECT_EQ(h.count(), 100U);
+    EXPECT_EQ(h.percentile(99), 99);
+    EXPECT_EQ(h.percentile(50), 50);
+    EXPECT_EQ(h.min(), 1U);
+    EXPECT_EQ(h.max(), 100U);
+}
+
+TEST(BenchStats, HistogramIsWithinOnePercentAbove) {
+    bn::histogram h;
+    std::vector<double> exact;
+    for (std::uint64_t v = 1000; v < 1000000; v = v * 1013 / 1000) {
+        h.add(v, 3);
+        for (int i = 0; i < 3; ++i)
+            exact.push_back(static_cast<double>(v));
+    }
+    for (const double p : {1.0, 10.0, 50.0, 90.0, 99.0, 100.0}) {
+        const double want = bn::percentile(exact, p);
+        EXPECT_NEAR(h.percentile(p), want, want * 0.008) << "p" << p;
+    }
+}
+
+TEST(BenchStats, HistogramMergeAddsCounts) {
+    bn::histogram a, b;
+    a.add(10, 99);
+    b.add(5000);
+    b.add(3);
+    a.merge(b);
+    EXPECT_EQ(a.count(), 101U);
+    EXPECT_EQ(a.min(), 3U);
+    EXPECT_EQ(a.max(), 5000U);
+    EXPECT_EQ(a.percentile(99), 10);
+    EXPECT_EQ(a.percentile(100), 5000);  // clamped to the exact maximum
+}
+
+// --- the plan -----------------------------------------------------------------------------
+
+std::set<std::string> ids(const std::vector<bn::row>& rows) {
+    std::set<std::string> s;
+    for (const bn::row& r : rows)
+        s.insert(r.id);
+    return s;
+}
+
+TEST(BenchPlan, EveryTransportAndOperationItSupports) {
+    const auto rows = bn::plan({}, 4095, 2);
+    const auto s = ids(rows);
+    EXPECT_EQ(s.size(), rows.size()) << "ids are unique";
+    for (const char* id : {"floor.null-syscall",
+                           "floor.null-ioctl",
+                           "mmap.sum",
+                           "mmap.sum.raw",
+                           "ioctl.sum",
+                           "ioctl.sum.raw",
+                           "ioctl.get-msg",
+                           "ioctl.set-msg",
+                           "ioctl.add",
+                           "ioctl.reset",
+                           "ioctl.info",
+                           "sysfs.get-msg",
+                           "sysfs.set-msg",
+                           "sysfs.sum",
+                           "sysfs.add",
+                           "sysfs.reset",
+                           "sysfs.info",
+                           "proc.get-msg",
+                           "proc.set-msg",
+                           "proc.sum",
+                           "proc.add",
+                           "proc.reset",
+                           "proc.info",
+                           "file.sysfs.sum.kept-open",
+                           "file.sysfs.sum.open-read-close",
+                           "file.proc.info.kept-open",
+                           "file.proc.info.open-read-close",
+                           "batch.ioctl.1",
+                           "batch.ioctl.4096",
+                           "batch.proc.4096",
+                           "batch.sysfs.1024",
+                           "message.ioctl.get.4095",
+                           "message.sysfs.set.4094",
+                           "message.proc.set.1",
+                           "threads.ioctl.sum.1",
+                           "threads.ioctl.sum.2",
+                           "threads.mmap.sum.2",
+                           "threads.ioctl.add.2",
+                           "wakeup.ioctl.same-cpu",
+                           "wakeup.ioctl.other-cpu",
+                           "wakeup.sysfs.same-cpu",
+                           "wakeup.sysfs.other-cpu"})
+        EXPECT_TRUE(s.count(id)) << id;
+    for (const char* id : {"mmap.get-msg", "mmap.add", "batch.sysfs.2048", "message.sysfs.get.4095",
+                           "threads.ioctl.sum.4"})
+        EXPECT_FALSE(s.count(id)) << id;
+}
+
+TEST(BenchPlan, MessageSizesGoUpToMsgMax) {
+    std::vector<std::uint64_t> ioctl, sysfs;
+    for (const bn::row& r : bn::plan({}, 100000, 2)) {
+        if (r.section == bn::section::message && r.variant == "get")
+            (r.transport == "ioctl"   ? ioctl
+             : r.transport == "sysfs" ? sysfs
+                                      : ioctl)
+                .push_back(r.param);
+    }
+    EXPECT_EQ(sysfs, (std::vector<std::uint64_t>{1, 8, 64, 512, 4094}));
+    EXPECT_EQ(ioctl.back(), 100000U);
+}
+
+TEST(BenchPlan, FiltersKeepTheFloors) {
+    bn::options o;
+    o.transports = {kctl::transport_kind::proc};
+    o.operations = {kctl::operation::info};
+    const auto rows = bn::plan(o, 4095, 2);
+    EXPECT_EQ(ids(rows), (std::set<std::string>{"floor.null-syscall", "floor.null-ioctl",
+                                                "proc.info", "file.proc.info.kept-open",
+                                                "file.proc.info.open-read-close"}));
+}
+
+TEST(BenchPlan, ThreadCounts) {
+    std::vector<std::uint64_t> counts;
+    for (const bn::row& r : bn::plan({}, 4095, 6))
+        if (r.id.rfind("threads.ioctl.sum.", 0) == 0)
+            counts.push_back(r.param);
+    EXPECT_EQ(counts, (std::vector<std::uint64_t>{1, 2, 4, 6}));
+}
+
+// --- targets ------------------------------------------------------------------------------
+
+TEST(BenchTargets, RatiosOfTheSameRun) {
+    std::vector<bn::row> rows = bn::plan({}, 4095, 2);
+    auto set = [&rows](const std::string& id, double ns) {
+        for (bn::row& r : rows)
+            if (r.id == id)
+                r = measured(r, ns);
+    };
+    set("floor.null-ioctl", 1000);
+    set("ioctl.sum", 1250);
+    set("ioctl.sum.raw", 1200);
+    set("mmap.sum", 50);
+    set("batch.ioctl.1", 1000);      // 1e6 values/s
+    set("batch.ioctl.4096", 20000);  // 204.8e6 values/s
+    set("file.proc.sum.kept-open", 2000);
+    set("file.proc.sum.open-read-close", 5000);
+    const auto targets = bn::evaluate_targets(rows);
+    auto get = [&targets](const std::string& id) -> const bn::target& {
+        for (const bn::target& t : targets)
+            if (t.id == id)
+                return t;
+        throw std::runtime_error("no target " + id);
+    };
+    EXPECT_NEAR(*get("ioctl-sum-vs-null-ioctl").ratio, 1.25, 1e-9);
+    EXPECT_TRUE(*get("ioctl-sum-vs-null-ioctl").met);
+    EXPECT_NEAR(*get("mmap-sum-vs-ioctl-sum").ratio, 25, 1e-9);
+    EXPECT_TRUE(*get("mmap-sum-vs-ioctl-sum").met);
+    EXPECT_NEAR(*get("add-batch-vs-add").ratio, 204.8, 1e-9);
+    EXPECT_NEAR(*get("libkctl-vs-raw-ioctl").ratio, 1250.0 / 1200, 1e-9);
+    EXPECT_TRUE(*get("libkctl-vs-raw-ioctl").met);
+    EXPECT_NEAR(*get("kept-open-proc.sum").ratio, 2.5, 1e-9);
+    EXPECT_FALSE(*get("kept-open-proc.sum").met);
+    EXPECT_FALSE(get("kept-open-sysfs.sum").ratio) << "not measured: no ratio";
+    EXPECT_FALSE(get("kept-open-sysfs.sum").met);
+}
+
+// --- the JSON document ----------------------------------------------------------------------
+
+TEST(BenchJson, ValidatesAgainstTheCommittedSchema) {
+    const auto errors = validate(bench_json(fake_report()));
+    EXPECT_TRUE(errors.empty()) << errors.front();
+}
+
+TEST(BenchJson, TheSchemaCatchesWhatItShould) {
+    json doc = bench_json(fake_report());
+    doc["rows"][0]["median_ns"] = nullptr;  // measured, but no median
+    doc["rows"][1].erase("p99_ns");
+    doc["version"] = 2;
+    const auto errors = validate(doc);
+    EXPECT_EQ(errors.size(), 3U);
+}
+
+TEST(BenchJson, OneDocumentWithEveryRow) {
+    const bn::report rep = fake_report();
+    const json j = bench_json(rep);
+    EXPECT_EQ(j["format"], "kdemo-bench");
+    EXPECT_EQ(j["version"], 1);
+    EXPECT_EQ(j["date"], "2023-11-14T22:13:20.000000Z");
+    ASSERT_EQ(j["rows"].size(), rep.rows.size());
+    for (std::size_t i = 0; i < rep.rows.size(); ++i)
+        EXPECT_EQ(j["rows"][i]["id"], rep.rows[i].id);
+    EXPECT_EQ(j["targets"].size(), rep.targets.size());
+    EXPECT_EQ(j["environment"]["virtualization"]["hypervisor"], "TCG");
+    EXPECT_EQ(j["settings"]["transports"], json({"mmap", "ioctl", "sysfs", "proc"}));
+}
+
+TEST(BenchJson, SkippedRowsHaveNullNumbersAndANote) {
+    const json j = bench_json(fake_report());
+    for (const auto& r : j["rows"]) {
+        if (r["id"] != "sysfs.set-msg")
+            continue;
+        EXPECT_EQ(r["status"], "skipped");
+        EXPECT_EQ(r["note"], "needs write permission (EACCES)");
+        EXPECT_TRUE(r["median_ns"].is_null());
+        EXPECT_TRUE(r["ops_per_s"].is_null());
+        EXPECT_TRUE(r["ratio_to_null_ioctl"].is_null());
+        return;
+    }
+    FAIL() << "no sysfs.set-msg row";
+}
+
+TEST(BenchJson, ASavedRunReadsBackTheSame) {
+    const json once = bench_json(fake_report());
+    const json twice = bench_json(bench_from_json(once));
+    EXPECT_EQ(twice, once);
+    EXPECT_EQ(bench_text(bench_from_json(once)), bench_text(fake_report()));
+    EXPECT_THROW(bench_from_json(json{{"format", "other"}}), std::invalid_argument);
+}
+
+TEST(BenchJson, TheEmbeddedSchemaIsTheCommittedOne) {
+    EXPECT_EQ(njson::parse(bench_schema()), committed_schema());
+}
+
+// --- the table ------------------------------------------------------------------------------
+
+TEST(BenchText, ColumnsAreAligned) {
+    const std::string text = bench_text(fake_report());
+    std::istringstream in(text);
+    std::string line;
+    std::size_t median_end = 0;
+    int rows = 0;
+    while (std::getline(in, line)) {
+        if (line.find("OPS/S") != std::string::npos) {
+            median_end = line.find("MEDIAN") + 6;
+            continue;
+        }
+        if (median_end == 0 || line.rfind("  ", 0) != 0 || line.size() < median_end)
+            continue;
+        if (line.find(" ns") == std::string::npos && line.find(" us") == std::string::npos)
+            continue;
+        ++rows;
+        const char end = line[median_end - 1];
+        EXPECT_TRUE(end == 's' || end == '-') << line;
+        EXPECT_EQ(line[median_end], ' ') << line;
+    }
+    EXPECT_GT(rows, 50);
+}
+
+TEST(BenchText, SaysWhatWasSkippedAndWhichTargetsWereMet) {
+    const std::string text = bench_text(fake_report());
+    EXPECT_NE(text.find("skipped: needs write permission (EACCES)"), std::string::npos);
+    EXPECT_NE(text.find("Targets"), std::string::npos);
+    EXPECT_NE(text.find("ioctl sum within 1.3x of the null ioctl"), std::string::npos);
+    EXPECT_NE(text.find("emulated"), std::string::npos);
+    EXPECT_NE(text.find("kdemo 1.0.0 (ABI 1)"), std::string::npos);
+}
+
+TEST(BenchText, Units) {
+    EXPECT_EQ(format_ns(9.5), "9.50 ns");
+    EXPECT_EQ(format_ns(950), "950 ns");
+    EXPECT_EQ(format_ns(1234), "1.23 us");
+    EXPECT_EQ(format_ns(45600000), "45.6 ms");
+    EXPECT_EQ(format_ns(1.2e9), "1.20 s");
+    EXPECT_EQ(format_count(950), "950");
+    EXPECT_EQ(format_count(12345), "12.3k");
+    EXPECT_EQ(format_count(1.234e6), "1.23M");
+    EXPECT_EQ(format_count(4.5e9), "4.50G");
+}
+
+TEST(BenchText, ProgressLine) {
+    bn::progress p;
+    p.round = 3;
+    p.rounds = 15;
+    p.row = 12;
+    p.rows = 98;
+    p.label = "ioctl sum";
+    p.elapsed_s = 4.2;
+    p.expected_s = 61;
+    EXPECT_EQ(bench_progress(p), "kctl bench: round 3/15 12/98: ioctl sum (4 s of ~61 s)");
+    p.round = 0;
+    EXPECT_EQ(bench_progress(p), "kctl bench: warm-up 12/98: ioctl sum (4 s of ~61 s)");
+}
+
+// --- the command line -------------------------------------------------------------------------
+
+struct result {
+    int status;
+    std::string out;
+    std::string err;
+};
+
+result run_kctl(std::vector<std::string> args) {
+    ::setenv("KCTL_DEVICE", "kdemo-unit-test-none", 1);
+    ::unsetenv("KCTL_TRANSPORT");
+    args.insert(args.begin(), "kctl");
+    std::vector<const char*> argv;
+    for (const std::string& a : args)
+        argv.push_back(a.c_str());
+    std::istringstream in;
+    std::ostringstream out, err;
+    io streams{in, out, err};
+    const int status = run(static_cast<int>(argv.size()), argv.data(), streams);
+    return {status, out.str(), err.str()};
+}
+
+class BenchCmdline : public testing::TestWithParam<std::pair<std::vector<std::string>, int>> {};
+
+TEST_P(BenchCmdline, ExitStatus) {
+    const result r = run_kctl(GetParam().first);
+    EXPECT_EQ(r.status, GetParam().second) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, BenchCmdline,
+    testing::Values(
+        // usage errors
+        std::make_pair(std::vector<std::string>{"bench", "--duration", "0"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--duration", "-1"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--duration", "x"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--samples", "2"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--threads", "0"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--transports", "bogus"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--transports", "ioctl,auto"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--ops", "frob"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "extra"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--from", "/nonexistent.json"},
+                       exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "--from", "/dev/null"}, exit_failure),
+        // parsed; the device is missing
+        std::make_pair(std::vector<std::string>{"bench"}, exit_failure),
+        std::make_pair(std::vector<std::string>{"bench", "--duration", "0.5", "--samples", "3",
+                                                "--transports", "ioctl,mmap", "--ops", "sum,watch",
+                                                "--threads", "4"},
+                       exit_failure),
+        std::make_pair(std::vector<std::string>{"--json", "bench", "--ops", "add", "--transports",
+                                                "proc", "--transports", "sysfs"},
+                       exit_failure),
+        std::make_pair(std::vector<std::string>{"bench", "--list"}, exit_failure),
+        // no device needed
+        std::make_pair(std::vector<std::string>{"bench", "--help"}, exit_ok),
+        std::make_pair(std::vector<std::string>{"bench", "--schema"}, exit_ok)));
+
+TEST(BenchCmdline, NoDeviceIsReportedLikeEveryCommand) {
+    const result r = run_kctl({"bench", "--duration", "1"});
+    EXPECT_EQ(r.err, "kctl: bench: kdemo-unit-test-none: No such device\n");
+    EXPECT_EQ(r.out, "");
+}
+
+TEST(BenchCmdline, SchemaIsOneJsonDocument) {
+    const result r = run_kctl({"bench", "--schema"});
+    EXPECT_EQ(njson::parse(r.out), committed_schema());
+}
+
+}  // namespace
+}  // namespace kctl::cli
