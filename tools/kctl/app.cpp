@@ -63,7 +63,9 @@ int run(int argc, const char* const* argv, io& streams) {
     context ctx(streams);
     CLI::App app{"Control the kdemo devices.", "kctl"};
     app.set_version_flag("-V,--version", version_text());
-    app.require_subcommand(1);
+    // At most one command; that there is one is checked after parsing, so that an unknown
+    // word is reported as such rather than as a missing command.
+    app.require_subcommand(0, 1);
     app.fallthrough();  // global options may also follow the command
     add_global_options(app, ctx.g);
 
@@ -81,6 +83,10 @@ int run(int argc, const char* const* argv, io& streams) {
     } catch (const CLI::ParseError& e) {
         const int status = app.exit(e, streams.out, streams.err);
         return status == 0 ? exit_ok : exit_usage;
+    }
+    if (app.get_subcommands().empty()) {
+        streams.err << "A subcommand is required\nRun with --help for more information.\n";
+        return exit_usage;
     }
     if (!ctx.action)
         return exit_usage;  // a command group without its subcommand (CLI11 already said)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // kctl module load|unload, through libkmod.
 #include <libkmod.h>
+#include <syslog.h>
 #include <CLI/CLI.hpp>
 
 #include <memory>
@@ -36,6 +37,9 @@ kmod_ctx_ptr new_kmod() {
     kmod_ctx_ptr ctx(kmod_new(nullptr, nullptr));
     if (!ctx)
         throw failure(ENOMEM, "libkmod");
+    // libkmod would print its own "libkmod: ERROR ..." line for each failure; kctl reports
+    // every failure itself, as one "kctl: COMMAND: WHAT: STRERROR" line.
+    kmod_set_log_priority(ctx.get(), LOG_CRIT);
     kmod_load_resources(ctx.get());
     return ctx;
 }
