@@ -117,20 +117,16 @@ static int kdemo_proc_info_show(struct seq_file *m, struct kdemo_dev *kd)
 	struct kdemo_info info;
 
 	kdemo_fill_info(kd, &info);
-	seq_printf(m, "driver: %s\n", info.driver);
-	seq_printf(m, "version: %s\n", info.version);
-	seq_printf(m, "abi: %u\n", info.abi_version);
-	seq_printf(m, "device: %s\n", info.device);
-	seq_printf(m, "msg_max: %llu\n", info.msg_max);
-	seq_printf(m, "msg_len: %llu\n", info.msg_len);
-	seq_printf(m, "sum: %lld\n", info.sum);
-	seq_printf(m, "count: %llu\n", info.count);
-	seq_printf(m, "generation: %llu\n", info.generation);
-	seq_printf(m, "opens: %llu\n", info.opens);
-	seq_printf(m, "ioctl_ops: %llu\n", info.ioctl_ops);
-	seq_printf(m, "sysfs_ops: %llu\n", info.sysfs_ops);
-	seq_printf(m, "proc_ops: %llu\n", info.proc_ops);
-	seq_printf(m, "random: %llu\n", info.random);
+	/* one call, one pass over one format: the file is read in loops */
+	seq_printf(m,
+		   "driver: %s\nversion: %s\nabi: %u\ndevice: %s\n"
+		   "msg_max: %llu\nmsg_len: %llu\nsum: %lld\ncount: %llu\n"
+		   "generation: %llu\nopens: %llu\nioctl_ops: %llu\n"
+		   "sysfs_ops: %llu\nproc_ops: %llu\nrandom: %llu\n",
+		   info.driver, info.version, info.abi_version, info.device,
+		   info.msg_max, info.msg_len, info.sum, info.count,
+		   info.generation, info.opens, info.ioctl_ops, info.sysfs_ops,
+		   info.proc_ops, info.random);
 	return 0;
 }
 
