@@ -127,6 +127,19 @@ TEST(Cmdline, TransportFromTheEnvironmentIsChecked) {
     ::unsetenv("KCTL_TRANSPORT");
 }
 
+TEST(Cmdline, OutOfRangeNumbersSayWhatIsExpected) {
+    const result count = run_kctl({"watch", "--count", "0"});
+    EXPECT_EQ(count.status, usage);
+    EXPECT_NE(count.err.find("--count: must be a number greater than 0, not 0"), std::string::npos)
+        << count.err;
+    const result timeout = run_kctl({"watch", "-T", "-1"});
+    EXPECT_NE(timeout.err.find("must be a number of at least 0, not -1"), std::string::npos)
+        << timeout.err;
+    const result duration = run_kctl({"bench", "--duration", "0"});
+    EXPECT_EQ(duration.status, usage);
+    EXPECT_EQ(duration.err.find("1797693"), std::string::npos) << duration.err;
+}
+
 TEST(Cmdline, VersionNamesToolAndLibrary) {
     const result r = run_kctl({"--version"});
     EXPECT_EQ(r.out,

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "context.hpp"
+#include "validators.hpp"
 
 namespace kctl::cli {
 
@@ -559,7 +560,7 @@ void add_bench_command(CLI::App& app, context& ctx) {
         "(docs/BENCHMARKS.md); the device's message is restored, its accumulator left reset");
     cmd->add_option("--duration", a->duration,
                     "About how long the run takes, in seconds (default 60)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->add_option("--samples", a->samples, "Samples (interleaved rounds) per row, 3..1000")
         ->check(CLI::Range(3U, 1000U));
     cmd->add_option("--transports", a->transports,

@@ -7,6 +7,7 @@
 
 #include "context.hpp"
 #include "output.hpp"
+#include "validators.hpp"
 
 namespace kctl::cli {
 
@@ -49,11 +50,11 @@ void add_watch_command(CLI::App& app, context& ctx) {
     auto o = std::make_shared<watch_options>();
     auto cmd = app.add_subcommand(
         "watch", "Print each change (--json: one JSON object per line) as it happens");
-    cmd->add_option("-c,--count", o->count, "Exit after N changes")->check(CLI::PositiveNumber);
+    cmd->add_option("-c,--count", o->count, "Exit after N changes")->check(positive_number);
     cmd->add_option("-T,--timeout", o->timeout,
                     "Give up after SECONDS; exit status 1 if fewer changes than asked for "
                     "(without --count: none) happened by then")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative_number);
     cmd->callback([&ctx, o] { ctx.run_later("watch", [&ctx, o] { return watch(ctx, *o); }); });
 }
 
