@@ -7,7 +7,7 @@
  * (cdev_alloc()) are allocated and released by the driver core, which may
  * release them late (CONFIG_DEBUG_KOBJECT_RELEASE delays every kobject
  * release by 1 to 4 s). struct kdemo_dev is the driver's own and is freed
- * when its device is destroyed, after device_destroy() and proc_remove()
+ * when its device is destroyed, after device_unregister() and proc_remove()
  * have waited for every sysfs and proc caller; an open node pins the module
  * through the file operations' owner (rmmod: EBUSY), so no ioctl, poll or
  * mapping can outlive it either. Init unwinds exactly what it did, in
