@@ -110,20 +110,6 @@ bool frame_ok(std::string_view m) {
     return payload.size() == len && fnv1a64(payload) == hash;
 }
 
-int load_module_raw(const std::string& params) {
-    int fd = ::open(module_file().c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    long rc = ::syscall(SYS_finit_module, fd, params.c_str(), 0);
-    int err = rc < 0 ? errno : 0;
-    ::close(fd);
-    return err;
-}
-
-int unload_module_raw() {
-    return ::syscall(SYS_delete_module, "kdemo", O_NONBLOCK) < 0 ? errno : 0;
-}
-
 std::pair<int, std::string> slurp(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -352,6 +338,15 @@ bool oopsed(const std::vector<std::string>& problems) {
             p.find("general protection") != std::string::npos)
             return true;
     return false;
+}
+
+std::vector<std::string> expect_clean_kernel_log(KmsgWatch& kmsg, const std::string& what) {
+    auto problems = kernel_problems(kmsg.records());
+    for (const auto& p : problems)
+        ADD_FAILURE() << "kernel log: " << p;
+    if (oopsed(problems))
+        set_kernel_broken(what + " oopsed the kernel");
+    return problems;
 }
 
 pid_t fork_child(const std::function<void()>& body) {

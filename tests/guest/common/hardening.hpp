@@ -68,11 +68,6 @@ std::string framed_message(std::mt19937_64& rng, size_t len);
 bool frame_ok(std::string_view m);
 uint64_t fnv1a64(std::string_view data);
 
-// finit_module(2) / delete_module(2, O_NONBLOCK) without waiting for udev:
-// 0 or errno.
-int load_module_raw(const std::string& params);
-int unload_module_raw();
-
 // Whether nothing of the module is left: /sys/module/kdemo, /sys/class/kdemo,
 // /proc/kdemo, /dev/kdemo0 and the char major in /proc/devices. Returns the
 // leftovers, empty if none.
@@ -112,6 +107,10 @@ void set_kernel_broken(const std::string& why);
 const std::string& kernel_broken();
 // The problems of @problems that mean the kernel is broken (an oops, a BUG).
 bool oopsed(const std::vector<std::string>& problems);
+// A test's end: every problem in the log since @kmsg started fails the test;
+// an oops among them also marks the kernel broken, saying @what oopsed it.
+// Returns the problems (the figures count them).
+std::vector<std::string> expect_clean_kernel_log(KmsgWatch& kmsg, const std::string& what);
 
 // Runs @body in a forked child, which then _exit()s: 0 if @body returned,
 // 100 if it threw. Returns the child's pid.

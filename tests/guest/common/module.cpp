@@ -35,13 +35,22 @@ std::string module_file() {
     return env && *env ? env : "/kdemo/kdemo.ko";
 }
 
-int load_module(const std::string& params) {
+int load_module_raw(const std::string& params) {
     int fd = ::open(module_file().c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno;
     long rc = ::syscall(SYS_finit_module, fd, params.c_str(), 0);
     int err = rc < 0 ? errno : 0;
     ::close(fd);
+    return err;
+}
+
+int unload_module_raw() {
+    return ::syscall(SYS_delete_module, "kdemo", O_NONBLOCK) < 0 ? errno : 0;
+}
+
+int load_module(const std::string& params) {
+    int err = load_module_raw(params);
     g_known = false;
     if (!err)
         udev_settle();
@@ -49,9 +58,8 @@ int load_module(const std::string& params) {
 }
 
 int unload_module() {
-    long rc = ::syscall(SYS_delete_module, "kdemo", O_NONBLOCK);
+    int err = unload_module_raw();
     g_known = false;
-    int err = rc < 0 ? errno : 0;
     if (!err)
         udev_settle();
     return err;

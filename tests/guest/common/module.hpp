@@ -9,9 +9,12 @@ namespace kt {
 // The module file: $KDEMO_KO, else /kdemo/kdemo.ko.
 std::string module_file();
 
-// finit_module(2) with @params; 0 or errno. Waits for udev to settle.
+// finit_module(2) / delete_module(2, O_NONBLOCK) and nothing else: 0 or errno.
+int load_module_raw(const std::string& params);
+int unload_module_raw();
+
+// The same, then waiting for udev to settle after a success.
 int load_module(const std::string& params = "");
-// delete_module(2) without waiting; 0 or errno.
 int unload_module();
 bool module_loaded();
 

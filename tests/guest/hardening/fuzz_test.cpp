@@ -760,11 +760,7 @@ TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
 
     check_views("at the end");
     report_findings();
-    auto problems = kernel_problems(kmsg.records());
-    for (const auto& p : problems)
-        ADD_FAILURE() << "kernel log: " << p;
-    if (oopsed(problems))
-        set_kernel_broken("the fuzzer oopsed the kernel");
+    auto problems = expect_clean_kernel_log(kmsg, "the fuzzer");
 
     Figures f("fuzz-ioctl");
     f.add("seed", seed);
@@ -1139,11 +1135,7 @@ TEST_F(Fuzz, RandomWritesToEveryWritableTextFile) {
 
     check_views("at the end");
     report_findings();
-    auto problems = kernel_problems(kmsg.records());
-    for (const auto& p : problems)
-        ADD_FAILURE() << "kernel log: " << p;
-    if (oopsed(problems))
-        set_kernel_broken("the fuzzer oopsed the kernel");
+    auto problems = expect_clean_kernel_log(kmsg, "the fuzzer");
 
     Figures f("fuzz-text");
     f.add("seed", seed);

@@ -702,11 +702,7 @@ TEST_F(Stress, EveryTransportAtOnceAccountsExactly) {
     EXPECT_EQ(other_after.generation, other_before.generation);
     EXPECT_EQ(get_msg(other.get()), other_msg);
 
-    auto problems = kernel_problems(kmsg.records());
-    for (const auto& p : problems)
-        ADD_FAILURE() << "kernel log: " << p;
-    if (oopsed(problems))
-        set_kernel_broken("the stress test oopsed the kernel");
+    auto problems = expect_clean_kernel_log(kmsg, "the stress test");
 
     Figures f("stress");
     f.add("seconds", std::to_string(seconds));
