@@ -14,6 +14,7 @@
 #include "bench_schema_check.hpp"
 #include "cmd_bench.hpp"
 #include "context.hpp"
+#include "run_kctl.hpp"
 
 namespace kctl::cli {
 namespace {
@@ -418,25 +419,8 @@ TEST(BenchText, ProgressLine) {
 
 // --- the command line -------------------------------------------------------------------------
 
-struct result {
-    int status;
-    std::string out;
-    std::string err;
-};
-
-result run_kctl(std::vector<std::string> args) {
-    ::setenv("KCTL_DEVICE", "kdemo-unit-test-none", 1);
-    ::unsetenv("KCTL_TRANSPORT");
-    args.insert(args.begin(), "kctl");
-    std::vector<const char*> argv;
-    for (const std::string& a : args)
-        argv.push_back(a.c_str());
-    std::istringstream in;
-    std::ostringstream out, err;
-    io streams{in, out, err};
-    const int status = run(static_cast<int>(argv.size()), argv.data(), streams);
-    return {status, out.str(), err.str()};
-}
+using test::result;
+using test::run_kctl;
 
 class BenchCmdline : public testing::TestWithParam<std::pair<std::vector<std::string>, int>> {};
 

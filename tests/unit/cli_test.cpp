@@ -9,29 +9,13 @@
 #include <sstream>
 
 #include "context.hpp"
+#include "run_kctl.hpp"
 
 namespace kctl::cli {
 namespace {
 
-struct result {
-    int status;
-    std::string out;
-    std::string err;
-};
-
-result run_kctl(std::vector<std::string> args, const std::string& input = "") {
-    ::setenv("KCTL_DEVICE", "kdemo-unit-test-none", 1);
-    ::unsetenv("KCTL_TRANSPORT");
-    args.insert(args.begin(), "kctl");
-    std::vector<const char*> argv;
-    for (const std::string& a : args)
-        argv.push_back(a.c_str());
-    std::istringstream in(input);
-    std::ostringstream out, err;
-    io streams{in, out, err};
-    const int status = run(static_cast<int>(argv.size()), argv.data(), streams);
-    return {status, out.str(), err.str()};
-}
+using test::result;
+using test::run_kctl;
 
 struct cmdline_case {
     std::vector<std::string> args;
