@@ -104,7 +104,7 @@ static long kdemo_ioctl_set_msg(struct kdemo_file *kf, void __user *arg)
 		return -EINVAL;
 
 	iov_iter_ubuf(&from, ITER_SOURCE, u64_to_user_ptr(m.data), m.len);
-	return kdemo_set_msg(kf->kd, &from, false, NULL);
+	return kdemo_set_msg(kf->kd, &from, false);
 }
 
 /*
@@ -156,8 +156,7 @@ static long kdemo_ioctl_add_batch(struct kdemo_file *kf, void __user *arg)
 
 static long kdemo_ioctl_reset(struct kdemo_file *kf, void __user *arg)
 {
-	kdemo_reset(kf->kd);
-	return 0;
+	return kdemo_reset(kf->kd);
 }
 
 #define KDEMO_IOC_F_WRITE BIT(0) /* changes state: needs FMODE_WRITE */
@@ -224,20 +223,45 @@ static __poll_t kdemo_poll(struct file *file, poll_table *wait)
 }
 
 /*
- * Map the snapshot page read-only. The page belongs to the device, which
- * outlives the mapping: the mapping holds the file, the file holds the
- * device and the module.
+ * The snapshot page is served from the fault handler rather than inserted
+ * once at mmap() time, so the mapping behaves like any file mapping: after
+ * madvise(MADV_DONTNEED), an mremap() or in a child after fork() the next
+ * read faults the page in again instead of raising SIGBUS.
+ */
+static vm_fault_t kdemo_vm_fault(struct vm_fault *vmf)
+{
+	struct kdemo_file *kf = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	page = virt_to_page(kf->kd->snap);
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct kdemo_vm_ops = {
+	.fault = kdemo_vm_fault,
+};
+
+/*
+ * Map the snapshot page read-only and not executable: VM_WRITE or VM_EXEC
+ * is EACCES, and VM_MAYWRITE and VM_MAYEXEC are cleared so that mprotect()
+ * cannot add either later. The page belongs to the device, which outlives
+ * the mapping: the mapping holds the file, the file holds the device and
+ * the module.
  */
 static int kdemo_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct kdemo_file *kf = file->private_data;
-
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
-	if (vma->vm_flags & VM_WRITE)
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
 		return -EACCES;
-	kdemo_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYWRITE);
-	return vm_insert_page(vma, vma->vm_start, virt_to_page(kf->kd->snap));
+	kdemo_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP,
+			   VM_MAYWRITE | VM_MAYEXEC);
+	vma->vm_ops = &kdemo_vm_ops;
+	return 0;
 }
 
 static int kdemo_open(struct inode *inode, struct file *file)
@@ -247,7 +271,7 @@ static int kdemo_open(struct inode *inode, struct file *file)
 
 	if (!kd)
 		return -ENXIO;
-	kf = kzalloc(sizeof(*kf), GFP_KERNEL);
+	kf = kzalloc(sizeof(*kf), GFP_KERNEL_ACCOUNT);
 	if (!kf)
 		return -ENOMEM;
 	kf->kd = kd;

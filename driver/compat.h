@@ -9,6 +9,8 @@
  *    none of them.
  *  - no_llseek was removed in 6.12; the node sets no llseek at all and is
  *    opened with nonseekable_open().
+ *  - struct bin_attribute's read()/write() gained const variants in 6.13;
+ *    6.1 and 6.12 both have the non-const ones sysfs.c uses.
  */
 #ifndef KDEMO_COMPAT_H
 #define KDEMO_COMPAT_H
@@ -49,5 +51,13 @@ static inline struct class *kdemo_class_create(const char *name)
 	return class_create(THIS_MODULE, name);
 #endif
 }
+
+/*
+ * 128-bit integers: the core sums lists of 64-bit values in __int128 (the
+ * kernel's s128 only appeared in 6.5). Every 64-bit architecture has it.
+ */
+#ifndef __SIZEOF_INT128__
+#error "kdemo needs a compiler with 128-bit integers (a 64-bit architecture)"
+#endif
 
 #endif /* KDEMO_COMPAT_H */

@@ -11,14 +11,25 @@
  *  - every successful change bumps the generation and wakes watchers;
  *    a failed operation changes nothing.
  *
+ * Locking: kd->lock serialises the writers and is held only while a change
+ * is published: no user memory is touched, nothing is allocated and nothing
+ * sleeps under it, so no caller, however slow its memory, can hold up
+ * another. Writers do their slow part first (copy the new message into a
+ * new object; read and summarise the values to add) and take the lock with
+ * mutex_lock_killable(). Readers take no lock at all.
+ *
  * Sum, count, generation and message length live only in the snapshot page
  * that mmap() exposes read-only. The page carries a sequence counter used
  * the way the vDSO uses its data page: the writer (holding kd->lock, with
  * preemption off for the few stores) makes it odd, stores, makes it even;
  * readers retry until they saw the same even value before and after. The
  * kernel's own readers use the same protocol, so GET_SUM and the sysfs and
- * proc reads of sum, count and generation take no lock.
+ * proc reads of sum, count and generation take no lock. The message pointer
+ * is swapped inside the same write section, so a reader gets a message and
+ * the generation it belongs to from one moment; the message itself is an
+ * immutable, reference-counted object freed after an RCU grace period.
  */
+#include <linux/limits.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -29,6 +40,7 @@
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "internal.h"
 
 enum kdemo_change {
@@ -82,8 +94,8 @@ static void kdemo_snap_read(struct kdemo_dev *kd, struct kdemo_snapshot *copy)
 }
 
 /*
- * Publish new scalar state; called with kd->lock held. Returns the new
- * generation.
+ * Publish new scalar state, inside a write section of the snapshot and with
+ * kd->lock held. Returns the new generation.
  */
 static u64 kdemo_commit(struct kdemo_dev *kd, s64 sum, u64 count,
 			u64 msg_len)
@@ -92,40 +104,99 @@ static u64 kdemo_commit(struct kdemo_dev *kd, s64 sum, u64 count,
 	u64 generation = s->generation + 1;
 
 	lockdep_assert_held(&kd->lock);
-	kdemo_snap_write_begin(s);
 	WRITE_ONCE(s->sum, sum);
 	WRITE_ONCE(s->count, count);
 	WRITE_ONCE(s->msg_len, msg_len);
 	WRITE_ONCE(s->generation, generation);
-	kdemo_snap_write_end(s);
 	return generation;
 }
 
-static void kdemo_notify(struct kernfs_node *kn)
+/* Send the sysfs notifications of the changes since the last run. */
+static void kdemo_notify_workfn(struct work_struct *work)
 {
+	struct kdemo_dev *kd = container_of(work, struct kdemo_dev,
+					    notify_work);
+	unsigned int what = atomic_xchg(&kd->notify_pending, 0);
+	struct kernfs_node *kn;
+
 	/* NULL only in the instant between device_add() and kdemo_sysfs_add() */
-	if (kn)
+	kn = READ_ONCE(kd->kn_message);
+	if (kn && (what & KDEMO_CHANGED_MSG))
+		sysfs_notify_dirent(kn);
+	kn = READ_ONCE(kd->kn_sum);
+	if (kn && (what & KDEMO_CHANGED_ACC))
+		sysfs_notify_dirent(kn);
+	kn = READ_ONCE(kd->kn_generation);
+	if (kn && what)
 		sysfs_notify_dirent(kn);
 }
 
 /*
- * Wake everyone watching; called after kd->lock is dropped.
+ * Tell everyone watching; called after kd->lock is dropped.
  *
- * sysfs_notify_dirent() wakes the attribute's pollers at once and schedules
- * kernfs' work item for the fsnotify event: a kworker run for every change,
- * most of what a change costs (docs/BENCHMARKS.md). It stays synchronous: a
- * sysfs poller must see the change by the time the write that made it returns.
+ * Pollers of the node sleep on kd->wait and are woken here, at once, and
+ * only when there are any. The sysfs notifications are coalesced: the
+ * writer records what changed in one atomic and queues the device's work
+ * item only if nothing was pending yet (a non-zero @notify_pending means a
+ * run of the work that has not yet taken the bits is queued). The work, on
+ * an unbound workqueue so it does not preempt the writer on its CPU, takes
+ * all pending bits and notifies each changed attribute once: a burst of
+ * changes costs one notification per attribute, and the last change of a
+ * burst is always followed by a run that notifies it (docs/DESIGN.md).
  */
 static void kdemo_changed(struct kdemo_dev *kd, unsigned int what)
 {
 	if (wq_has_sleeper(&kd->wait))
 		wake_up_interruptible_poll(&kd->wait,
 					   EPOLLIN | EPOLLRDNORM | EPOLLPRI);
-	if (what & KDEMO_CHANGED_MSG)
-		kdemo_notify(READ_ONCE(kd->kn_message));
-	if (what & KDEMO_CHANGED_ACC)
-		kdemo_notify(READ_ONCE(kd->kn_sum));
-	kdemo_notify(READ_ONCE(kd->kn_generation));
+	/* a full barrier: the change is visible before the work can run */
+	if (!atomic_fetch_or(what, &kd->notify_pending))
+		queue_work(system_unbound_wq, &kd->notify_work);
+}
+
+/**
+ * kdemo_msg_put - drop a reference to a message
+ * @m: the message, or NULL (the empty message)
+ */
+void kdemo_msg_put(struct kdemo_message *m)
+{
+	if (m && refcount_dec_and_test(&m->ref))
+		kvfree_rcu(m, rcu);
+}
+
+/**
+ * kdemo_msg_get - a reference to the current message, without a lock
+ * @kd: the device
+ * @generation: if not NULL, receives the generation at the moment the
+ *	message was current
+ *
+ * The message pointer and the generation are read inside the snapshot's
+ * sequence counter, so they belong to one moment; the message is found
+ * under RCU and pinned with a reference. A message whose last reference is
+ * being dropped (it was replaced in the meantime) is not taken: the read is
+ * retried, and then finds its successor.
+ *
+ * Return: the message, to be released with kdemo_msg_put(), or NULL for
+ * the empty message.
+ */
+struct kdemo_message *kdemo_msg_get(struct kdemo_dev *kd, u64 *generation)
+{
+	const struct kdemo_snapshot *s = kd->snap;
+	struct kdemo_message *m;
+	u64 gen;
+	u32 seq;
+
+	rcu_read_lock();
+	do {
+		seq = kdemo_snap_read_begin(s);
+		m = rcu_dereference(kd->msg);
+		gen = READ_ONCE(s->generation);
+	} while (kdemo_snap_read_retry(s, seq) ||
+		 (m && !refcount_inc_not_zero(&m->ref)));
+	rcu_read_unlock();
+	if (generation)
+		*generation = gen;
+	return m;
 }
 
 /**
@@ -133,47 +204,60 @@ static void kdemo_changed(struct kdemo_dev *kd, unsigned int what)
  * @kd: the device
  * @from: the new message bytes
  * @text: the bytes come from a text transport: one trailing '\n' is dropped
- * @generation: if not NULL, receives the generation of the change
  *
- * The bytes are copied into a new buffer before the lock is taken, so a
- * fault leaves the old message in place and readers never see a mix.
+ * The new message is allocated and filled before the lock is taken, so a
+ * fault leaves the old message in place and readers never see a mix; under
+ * the lock only the pointer is swapped.
+ *
+ * Return: 0, -EMSGSIZE if the message is longer than msg_max, -ENOMEM,
+ * -EFAULT if @from cannot be read, or -EINTR if a fatal signal came while
+ * waiting for the lock.
  */
-int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text,
-		  u64 *generation)
+int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text)
 {
 	size_t len = iov_iter_count(from);
-	char *buf = NULL, *old;
-	u64 gen;
+	struct kdemo_message *m = NULL, *old;
+	int ret;
 
 	if (len > kd->msg_max + text)
 		return -EMSGSIZE;
 	if (len) {
-		buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
-		if (!buf)
+		m = kvmalloc(struct_size(m, data, len), GFP_KERNEL_ACCOUNT);
+		if (!m)
 			return -ENOMEM;
-		if (!copy_from_iter_full(buf, len, from)) {
-			kvfree(buf);
+		if (!copy_from_iter_full(m->data, len, from)) {
+			kvfree(m);
 			return -EFAULT;
 		}
-		if (text && buf[len - 1] == '\n')
+		if (text && m->data[len - 1] == '\n')
 			len--;
 		if (len > kd->msg_max) {
-			kvfree(buf);
+			kvfree(m);
 			return -EMSGSIZE;
+		}
+		if (!len) {
+			kvfree(m);
+			m = NULL;
+		} else {
+			refcount_set(&m->ref, 1);
+			m->len = len;
 		}
 	}
 
-	mutex_lock(&kd->lock);
-	old = kd->msg;
-	kd->msg = buf;
-	gen = kdemo_commit(kd, kd->snap->sum, kd->snap->count, len);
+	ret = mutex_lock_killable(&kd->lock);
+	if (ret) {
+		kvfree(m);
+		return ret;
+	}
+	kdemo_snap_write_begin(kd->snap);
+	old = rcu_replace_pointer(kd->msg, m, lockdep_is_held(&kd->lock));
+	kdemo_commit(kd, kd->snap->sum, kd->snap->count, len);
+	kdemo_snap_write_end(kd->snap);
 	mutex_unlock(&kd->lock);
 
-	kvfree(old);
+	kdemo_msg_put(old);
 	dev_dbg(kd->dev, "message set (%zu bytes)\n", len);
 	kdemo_changed(kd, KDEMO_CHANGED_MSG);
-	if (generation)
-		*generation = gen;
 	return 0;
 }
 
@@ -182,7 +266,11 @@ int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text,
  * @kd: the device
  * @to: where to copy it; its size is the capacity
  * @len: receives the message length, also when the capacity is too small
- * @generation: if not NULL, receives the generation of the message
+ * @generation: if not NULL, receives the generation of the moment the
+ *	message was current
+ *
+ * Takes no lock: the copy, which may fault and sleep for as long as the
+ * owner of the destination wants, works on a reference to the message.
  *
  * Return: 0, -ERANGE if @to cannot hold the message (nothing is copied), or
  * -EFAULT.
@@ -190,43 +278,83 @@ int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text,
 int kdemo_get_msg(struct kdemo_dev *kd, struct iov_iter *to, size_t *len,
 		  u64 *generation)
 {
+	struct kdemo_message *m = kdemo_msg_get(kd, generation);
 	int ret = 0;
 
-	mutex_lock(&kd->lock);
-	*len = kd->snap->msg_len;
-	if (generation)
-		*generation = kd->snap->generation;
+	*len = m ? m->len : 0;
 	if (*len > iov_iter_count(to))
 		ret = -ERANGE;
-	else if (copy_to_iter(kd->msg, *len, to) != *len)
+	else if (m && copy_to_iter(m->data, *len, to) != *len)
 		ret = -EFAULT;
-	mutex_unlock(&kd->lock);
+	kdemo_msg_put(m);
 	return ret;
 }
 
 /*
- * The end of an add, with kd->lock held: count the values and publish the new
- * sum. Returns the new count through @count.
+ * What a list of values does to a sum, worked out before the lock is taken:
+ * its total and the lowest and highest of its running sums (the empty
+ * prefix, 0, included), in 128-bit arithmetic, which no list of at most
+ * KDEMO_BATCH_MAX 64-bit values can overflow. Adding the list to a sum S
+ * one value at a time stays within the signed 64-bit range exactly when
+ * S + @lo and S + @hi do, so under the lock the decision takes constant time.
  */
-static int kdemo_add_commit(struct kdemo_dev *kd, s64 sum, size_t n,
-			    u64 *count)
-{
-	struct kdemo_snapshot *s = kd->snap;
+struct kdemo_batch_sum {
+	__int128 total;
+	__int128 lo;
+	__int128 hi;
+	size_t n;
+};
 
-	if (check_add_overflow(s->count, (u64)n, count))
-		return -ERANGE;
-	kdemo_commit(kd, sum, *count, s->msg_len);
-	return 0;
+static void kdemo_batch_sum_init(struct kdemo_batch_sum *b, size_t n)
+{
+	b->total = 0;
+	b->lo = 0;
+	b->hi = 0;
+	b->n = n;
 }
 
-/* After an add, with kd->lock dropped: tell the watchers. */
-static int kdemo_added(struct kdemo_dev *kd, int ret, size_t n, s64 sum,
-		       u64 count)
+static __always_inline void kdemo_batch_step(__int128 *total,
+					     __int128 *lo, __int128 *hi,
+					     s64 v)
 {
+	*total += v;
+	if (*total < *lo)
+		*lo = *total;
+	if (*total > *hi)
+		*hi = *total;
+}
+
+/*
+ * Add the summarised list to the state, all or nothing. Return: 0, -ERANGE
+ * (a running sum or the count would overflow; nothing changes) or -EINTR.
+ */
+static int kdemo_add_commit(struct kdemo_dev *kd,
+			    const struct kdemo_batch_sum *b)
+{
+	struct kdemo_snapshot *s = kd->snap;
+	u64 count;
+	s64 sum;
+	int ret;
+
+	ret = mutex_lock_killable(&kd->lock);
 	if (ret)
 		return ret;
-	dev_dbg(kd->dev, "added %zu value(s): sum %lld, count %llu\n", n, sum,
-		count);
+	sum = s->sum;
+	if (sum + b->lo < S64_MIN || sum + b->hi > S64_MAX ||
+	    check_add_overflow(s->count, (u64)b->n, &count)) {
+		ret = -ERANGE;
+	} else {
+		sum += (s64)b->total;
+		kdemo_snap_write_begin(s);
+		kdemo_commit(kd, sum, count, s->msg_len);
+		kdemo_snap_write_end(s);
+	}
+	mutex_unlock(&kd->lock);
+	if (ret)
+		return ret;
+
+	dev_dbg(kd->dev, "added %zu value(s): sum %lld, count %llu\n", b->n,
+		sum, count);
 	kdemo_changed(kd, KDEMO_CHANGED_ACC);
 	return 0;
 }
@@ -244,56 +372,62 @@ static int kdemo_add_check(size_t n)
  * kdemo_add - add a list of values, all or nothing
  * @kd: the device
  * @values: the values, in kernel memory
- * @n: how many (1..KDEMO_BATCH_MAX, else -EINVAL or -E2BIG)
+ * @n: how many
  *
- * The values are added as if one at a time into a local copy of the sum; the
- * state changes only if no partial sum overflows (else -ERANGE).
+ * The values are added as if one at a time; the state changes only if no
+ * running sum overflows.
+ *
+ * Return: 0, -EINVAL (@n is 0), -E2BIG (more than KDEMO_BATCH_MAX values),
+ * -ERANGE (a running sum or the count would overflow) or -EINTR.
  */
 int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n)
 {
-	bool overflow = false;
-	u64 count = 0;
+	struct kdemo_batch_sum b;
 	size_t i;
-	s64 sum;
 	int ret;
 
 	ret = kdemo_add_check(n);
 	if (ret)
 		return ret;
-
-	mutex_lock(&kd->lock);
-	sum = kd->snap->sum;
+	kdemo_batch_sum_init(&b, n);
 	for (i = 0; i < n; i++)
-		overflow |= check_add_overflow(sum, values[i], &sum);
-	ret = overflow ? -ERANGE : kdemo_add_commit(kd, sum, n, &count);
-	mutex_unlock(&kd->lock);
-	return kdemo_added(kd, ret, n, sum, count);
+		kdemo_batch_step(&b.total, &b.lo, &b.hi, values[i]);
+	return kdemo_add_commit(kd, &b);
 }
 
-/*
- * Sum @n values in user memory into @sum. They are read one at a time in one
- * user-access section: for KDEMO_BATCH_MAX values that is several times faster
- * than copying them first under QEMU's TCG, which emulates copy_from_user()'s
- * "rep movsb" a byte at a time (docs/BENCHMARKS.md), and no slower elsewhere.
- * Every value is read even after an overflow, so an unreadable array is
- * -EFAULT whatever it holds.
- */
-static int kdemo_sum_user(const s64 __user *values, size_t n, s64 *sum)
-{
-	bool overflow = false;
-	s64 acc = *sum, v;
-	size_t i;
+/* Values summarised per user-access section of kdemo_batch_sum_user(). */
+#define KDEMO_BATCH_CHUNK 512
 
-	if (!user_read_access_begin(values, n * sizeof(*values)))
-		return -EFAULT;
-	for (i = 0; i < n; i++) {
-		unsafe_get_user(v, &values[i], fault);
-		overflow |= check_add_overflow(acc, v, &acc);
+/*
+ * Summarise @n values in user memory into @b, reading each exactly once.
+ * They are read in chunks, each in one user-access section: for
+ * KDEMO_BATCH_MAX values that is several times faster than copying them
+ * first under QEMU's TCG, which emulates copy_from_user()'s "rep movsb" a
+ * byte at a time (docs/BENCHMARKS.md), and no slower elsewhere. No lock is
+ * held: a page fault here may take as long as the memory's owner wants.
+ */
+static int kdemo_batch_sum_user(struct kdemo_batch_sum *b,
+				const s64 __user *values, size_t n)
+{
+	__int128 total = 0, lo = 0, hi = 0;
+	size_t i = 0, end;
+	s64 v;
+
+	while (i < n) {
+		end = min(n, i + KDEMO_BATCH_CHUNK);
+		if (!user_read_access_begin(&values[i],
+					    (end - i) * sizeof(*values)))
+			return -EFAULT;
+		for (; i < end; i++) {
+			unsafe_get_user(v, &values[i], fault);
+			kdemo_batch_step(&total, &lo, &hi, v);
+		}
+		user_read_access_end();
+		cond_resched();
 	}
-	user_read_access_end();
-	if (overflow)
-		return -ERANGE;
-	*sum = acc;
+	b->total = total;
+	b->lo = lo;
+	b->hi = hi;
 	return 0;
 fault:
 	user_read_access_end();
@@ -306,39 +440,53 @@ fault:
  * @values: the values
  * @n: how many
  *
- * -EFAULT if any value cannot be read; nothing changes then either.
+ * Return: as kdemo_add(), or -EFAULT if any value cannot be read; nothing
+ * changes then either.
  */
 int kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values, size_t n)
 {
-	u64 count = 0;
-	s64 sum;
+	struct kdemo_batch_sum b;
 	int ret;
 
 	ret = kdemo_add_check(n);
 	if (ret)
 		return ret;
-
-	mutex_lock(&kd->lock);
-	sum = kd->snap->sum;
-	ret = kdemo_sum_user(values, n, &sum);
-	if (!ret)
-		ret = kdemo_add_commit(kd, sum, n, &count);
-	mutex_unlock(&kd->lock);
-	return kdemo_added(kd, ret, n, sum, count);
+	kdemo_batch_sum_init(&b, n);
+	ret = kdemo_batch_sum_user(&b, values, n);
+	if (ret)
+		return ret;
+	return kdemo_add_commit(kd, &b);
 }
 
-/* Zero the accumulator. */
-void kdemo_reset(struct kdemo_dev *kd)
+/**
+ * kdemo_reset - zero the accumulator
+ * @kd: the device
+ *
+ * Return: 0, or -EINTR if a fatal signal came while waiting for the lock.
+ */
+int kdemo_reset(struct kdemo_dev *kd)
 {
-	mutex_lock(&kd->lock);
-	kdemo_commit(kd, 0, 0, kd->snap->msg_len);
+	struct kdemo_snapshot *s = kd->snap;
+	int ret;
+
+	ret = mutex_lock_killable(&kd->lock);
+	if (ret)
+		return ret;
+	kdemo_snap_write_begin(s);
+	kdemo_commit(kd, 0, 0, s->msg_len);
+	kdemo_snap_write_end(s);
 	mutex_unlock(&kd->lock);
 
 	dev_dbg(kd->dev, "accumulator reset\n");
 	kdemo_changed(kd, KDEMO_CHANGED_ACC);
+	return 0;
 }
 
-/* Sum, count and generation, consistent with each other; takes no lock. */
+/**
+ * kdemo_read_sum - sum, count and generation of one moment, without a lock
+ * @kd: the device
+ * @sum: receives them
+ */
 void kdemo_read_sum(struct kdemo_dev *kd, struct kdemo_sum *sum)
 {
 	struct kdemo_snapshot copy;
@@ -349,6 +497,12 @@ void kdemo_read_sum(struct kdemo_dev *kd, struct kdemo_sum *sum)
 	sum->generation = copy.generation;
 }
 
+/**
+ * kdemo_generation - the current generation, without a lock
+ * @kd: the device
+ *
+ * Return: the generation.
+ */
 u64 kdemo_generation(struct kdemo_dev *kd)
 {
 	struct kdemo_snapshot copy;
@@ -357,7 +511,13 @@ u64 kdemo_generation(struct kdemo_dev *kd)
 	return copy.generation;
 }
 
-/* Operations of transport @t so far: the per-CPU counts added up. */
+/**
+ * kdemo_ops - operations of one transport so far
+ * @kd: the device
+ * @t: the transport
+ *
+ * Return: the per-CPU counts added up.
+ */
 u64 kdemo_ops(struct kdemo_dev *kd, enum kdemo_transport t)
 {
 	u64 sum = 0;
@@ -368,7 +528,11 @@ u64 kdemo_ops(struct kdemo_dev *kd, enum kdemo_transport t)
 	return sum;
 }
 
-/* Everything struct kdemo_info reports, except its size field. */
+/**
+ * kdemo_fill_info - everything struct kdemo_info reports but its size field
+ * @kd: the device
+ * @info: receives it
+ */
 void kdemo_fill_info(struct kdemo_dev *kd, struct kdemo_info *info)
 {
 	struct kdemo_snapshot copy;
@@ -391,6 +555,13 @@ void kdemo_fill_info(struct kdemo_dev *kd, struct kdemo_info *info)
 	info->random = get_random_u64();
 }
 
+/**
+ * kdemo_core_init - set up the state of a new device
+ * @kd: the device, zeroed
+ * @msg_max: largest message
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max)
 {
 	kd->snap = (struct kdemo_snapshot *)get_zeroed_page(GFP_KERNEL);
@@ -405,14 +576,30 @@ int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max)
 	kd->msg_max = msg_max;
 	mutex_init(&kd->lock);
 	init_waitqueue_head(&kd->wait);
+	INIT_WORK(&kd->notify_work, kdemo_notify_workfn);
 	return 0;
 }
 
-/* Frees what kdemo_core_init() and the message setters allocated. */
+/**
+ * kdemo_core_stop - drop the notifications still pending
+ * @kd: the device, which no transport can reach any more
+ *
+ * Called once the last caller that could change the state is gone; the
+ * work item is module code and must not run after the module.
+ */
+void kdemo_core_stop(struct kdemo_dev *kd)
+{
+	cancel_work_sync(&kd->notify_work);
+}
+
+/**
+ * kdemo_core_release - free what kdemo_core_init() and the setters allocated
+ * @kd: the device, stopped
+ */
 void kdemo_core_release(struct kdemo_dev *kd)
 {
 	free_percpu(kd->counters);
-	kvfree(kd->msg);
+	kdemo_msg_put(rcu_dereference_protected(kd->msg, true));
 	free_page((unsigned long)kd->snap);
 	mutex_destroy(&kd->lock);
 }

@@ -10,13 +10,15 @@
 #define KDEMO_INTERNAL_H
 
 #include <linux/atomic.h>
-#include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/kdemo.h>
 
 #define KDEMO_NAME "kdemo"
@@ -50,12 +52,29 @@ struct kdemo_proc_entry {
 };
 
 /**
+ * struct kdemo_message - one message, immutable once published
+ * @ref: the device's reference (while it is the current message) and one
+ *	per reader copying it out
+ * @rcu: the message is freed (kvfree_rcu()) a grace period after its last
+ *	reference went, because readers find it under RCU
+ * @len: length of @data in bytes (1..msg_max: the empty message is NULL)
+ * @data: the bytes
+ */
+struct kdemo_message {
+	refcount_t ref;
+	struct rcu_head rcu;
+	size_t len;
+	char data[];
+};
+
+/**
  * struct kdemo_dev - one /dev/kdemoN instance
  * @dev: the device (driver-core owned, released by the core), drvdata @kd
- * @cdev: the character device (cdev_alloc()ed, released by the core)
- * @lock: serialises every change and every message read
- * @msg: the message (kvmalloc'ed, snap->msg_len bytes), NULL when empty;
- *	replaced, never edited in place, under @lock
+ * @lock: serialises the writers (set message, add, reset); held only for
+ *	the few stores that publish a change, never across user memory,
+ *	an allocation or anything that sleeps
+ * @msg: the current message, NULL when empty; replaced under @lock and the
+ *	sequence counter of @snap, read under RCU (see core.c)
  * @snap: the page mmap() exposes; the only copy of sum, count, generation
  *	and message length. Written under @lock, read locklessly through its
  *	sequence counter (see core.c).
@@ -63,6 +82,9 @@ struct kdemo_proc_entry {
  * @wait: woken after every change (poll on the node)
  * @opens: file descriptions currently open on the node
  * @counters: operations handled, per transport, per CPU
+ * @notify_pending: KDEMO_CHANGED_* bits of the changes whose sysfs
+ *	notification @notify_work has still to send
+ * @notify_work: sends the sysfs notifications of a burst of changes once
  * @kn_message: sysfs node of "message", for sysfs_notify_dirent()
  * @kn_sum: sysfs node of "sum"
  * @kn_generation: sysfs node of "generation"
@@ -71,14 +93,15 @@ struct kdemo_proc_entry {
  */
 struct kdemo_dev {
 	struct device *dev;
-	struct cdev *cdev;
-	struct mutex lock; /* serialises changes and message reads */
-	char *msg;
+	struct mutex lock; /* serialises the writers */
+	struct kdemo_message __rcu *msg;
 	struct kdemo_snapshot *snap;
 	size_t msg_max;
 	wait_queue_head_t wait;
 	atomic64_t opens;
 	struct kdemo_counters __percpu *counters;
+	atomic_t notify_pending;
+	struct work_struct notify_work;
 	struct kernfs_node *kn_message;
 	struct kernfs_node *kn_sum;
 	struct kernfs_node *kn_generation;
@@ -96,14 +119,16 @@ struct kdemo_dev *kdemo_lookup(unsigned int minor);
 
 /* core.c: the state and its rules */
 int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max);
+void kdemo_core_stop(struct kdemo_dev *kd);
 void kdemo_core_release(struct kdemo_dev *kd);
-int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text,
-		  u64 *generation);
+int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text);
+struct kdemo_message *kdemo_msg_get(struct kdemo_dev *kd, u64 *generation);
+void kdemo_msg_put(struct kdemo_message *m);
 int kdemo_get_msg(struct kdemo_dev *kd, struct iov_iter *to, size_t *len,
 		  u64 *generation);
 int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n);
 int kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values, size_t n);
-void kdemo_reset(struct kdemo_dev *kd);
+int kdemo_reset(struct kdemo_dev *kd);
 void kdemo_read_sum(struct kdemo_dev *kd, struct kdemo_sum *sum);
 u64 kdemo_generation(struct kdemo_dev *kd);
 void kdemo_fill_info(struct kdemo_dev *kd, struct kdemo_info *info);
@@ -120,7 +145,9 @@ u64 kdemo_ops(struct kdemo_dev *kd, enum kdemo_transport t);
 #define KDEMO_TEXT_WRITE_MAX (128 * 1024)
 int kdemo_text_add(struct kdemo_dev *kd, const char *buf, size_t len);
 int kdemo_text_reset(struct kdemo_dev *kd, const char *buf, size_t len);
-ssize_t kdemo_text_get_msg(struct kdemo_dev *kd, char *buf, size_t size);
+#define KDEMO_TEXT_RESET_MAX 2 /* "1\n" */
+ssize_t kdemo_text_read_msg(struct kdemo_dev *kd, char *buf, loff_t off,
+			    size_t count, size_t max);
 
 /* transports */
 extern const struct file_operations kdemo_fops;

@@ -3,15 +3,19 @@
  * kdemo - module parameters, the class and the lifecycle of the devices
  *
  * No object whose release is module code outlives the module: the class
- * (class_create()), the devices (device_create_with_groups()) and the cdevs
+ * (class_create()), the devices (device_create_with_groups()) and the cdev
  * (cdev_alloc()) are allocated and released by the driver core, which may
  * release them late (CONFIG_DEBUG_KOBJECT_RELEASE delays every kobject
  * release by 1 to 4 s). struct kdemo_dev is the driver's own and is freed
  * when its device is destroyed, after device_unregister() and proc_remove()
- * have waited for every sysfs and proc caller; an open node pins the module
- * through the file operations' owner (rmmod: EBUSY), so no ioctl, poll or
- * mapping can outlive it either. Init unwinds exactly what it did, in
- * reverse; exit mirrors init.
+ * have waited for every sysfs and proc caller and the notification work is
+ * cancelled; an open node pins the module through the file operations'
+ * owner (rmmod: EBUSY), so no ioctl, poll or mapping can outlive it either.
+ *
+ * One cdev serves every minor, and adding it is the last step of the load
+ * that can fail: no node can be opened before every device exists, so a
+ * failing load never has to take a device away from an opener. Init
+ * unwinds exactly what it did, in reverse; exit mirrors init.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,12 +39,21 @@ MODULE_PARM_DESC(msg_max, "largest message in bytes (1..1048576, default 4095)")
 
 static struct class *kdemo_class;
 static dev_t kdemo_devt;
+static struct cdev *kdemo_cdev;
 static struct kdemo_dev **kdemo_devs;
 
-/* The device of minor @minor for open(), once it is complete; else NULL. */
+/**
+ * kdemo_lookup - the device of a minor number, for open()
+ * @minor: the minor number
+ *
+ * Open can only reach this once the load has succeeded (the cdev is added
+ * last), when every device exists.
+ *
+ * Return: the device, or NULL if there is none of that minor.
+ */
 struct kdemo_dev *kdemo_lookup(unsigned int minor)
 {
-	return minor < ndevs ? READ_ONCE(kdemo_devs[minor]) : NULL;
+	return minor < ndevs ? kdemo_devs[minor] : NULL;
 }
 
 static void kdemo_free(struct kdemo_dev *kd)
@@ -50,9 +63,9 @@ static void kdemo_free(struct kdemo_dev *kd)
 }
 
 /*
- * Create device @index: its state, the cdev, the device with its attribute
- * groups (present before the uevent), then the proc files. Its node opens
- * (rather than failing with ENXIO) once all of that exists.
+ * Create device @index: its state, the device with its attribute groups
+ * (present before the uevent), then the proc files. Its node opens once the
+ * load has added the cdev.
  */
 static int kdemo_create(unsigned int index)
 {
@@ -69,57 +82,62 @@ static int kdemo_create(unsigned int index)
 		return ret;
 	}
 
-	ret = -ENOMEM;
-	kd->cdev = cdev_alloc();
-	if (!kd->cdev)
-		goto err_free;
-	kd->cdev->ops = &kdemo_fops;
-	kd->cdev->owner = THIS_MODULE;
-	ret = cdev_add(kd->cdev, devt, 1);
-	if (ret) {
-		kobject_put(&kd->cdev->kobj);
-		goto err_free;
-	}
-
 	kd->dev = device_create_with_groups(kdemo_class, NULL, devt, kd,
 					    kdemo_groups, KDEMO_NAME "%u",
 					    index);
 	if (IS_ERR(kd->dev)) {
 		ret = PTR_ERR(kd->dev);
-		goto err_cdev;
+		goto err_free;
 	}
 	ret = kdemo_sysfs_add(kd);
 	if (ret)
 		goto err_device;
 	ret = kdemo_proc_add(kd);
 	if (ret)
-		goto err_sysfs;
-	WRITE_ONCE(kdemo_devs[index], kd);
+		goto err_device;
+	kdemo_devs[index] = kd;
 	return 0;
 
-err_sysfs:
-	device_unregister(kd->dev);
-	kdemo_sysfs_remove(kd);
-	goto err_cdev;
 err_device:
-	device_unregister(kd->dev);
-err_cdev:
-	cdev_del(kd->cdev);
+	device_unregister(kd->dev);	/* drains sysfs callers */
+	kdemo_core_stop(kd);
+	kdemo_sysfs_remove(kd);
 err_free:
 	kdemo_free(kd);
 	return ret;
 }
 
+/*
+ * Undo kdemo_create(). Proc and sysfs callers are drained first; a change
+ * they made may have queued a notification, cancelled once they are all
+ * gone and before the attribute nodes are let go.
+ */
 static void kdemo_destroy(unsigned int index)
 {
 	struct kdemo_dev *kd = kdemo_devs[index];
 
 	kdemo_proc_remove(kd);
 	device_unregister(kd->dev);	/* drains sysfs callers */
+	kdemo_core_stop(kd);
 	kdemo_sysfs_remove(kd);
-	cdev_del(kd->cdev);
 	kdemo_devs[index] = NULL;
 	kdemo_free(kd);
+}
+
+/* The one cdev of every minor: the load's last step that can fail. */
+static int kdemo_cdev_add(void)
+{
+	int ret;
+
+	kdemo_cdev = cdev_alloc();
+	if (!kdemo_cdev)
+		return -ENOMEM;
+	kdemo_cdev->ops = &kdemo_fops;
+	kdemo_cdev->owner = THIS_MODULE;
+	ret = cdev_add(kdemo_cdev, kdemo_devt, ndevs);
+	if (ret)
+		kobject_put(&kdemo_cdev->kobj);
+	return ret;
 }
 
 static int __init kdemo_init(void)
@@ -159,9 +177,14 @@ static int __init kdemo_init(void)
 		if (ret)
 			goto err_devs;
 	}
+	ret = kdemo_cdev_add();
+	if (ret)
+		goto err_devs;
 
-	pr_info("version %s loaded: %u device(s), msg_max %u, ABI %d\n",
-		KDEMO_VERSION, ndevs, msg_max, KDEMO_ABI_VERSION);
+	for (i = 0; i < ndevs; i++)
+		dev_info(kdemo_devs[i]->dev,
+			 "version %s ready: msg_max %u, ABI %d\n", KDEMO_VERSION,
+			 msg_max, KDEMO_ABI_VERSION);
 	return 0;
 
 err_devs:
@@ -181,13 +204,15 @@ static void __exit kdemo_exit(void)
 {
 	unsigned int i = ndevs;
 
-	while (i--)
+	cdev_del(kdemo_cdev);
+	while (i--) {
+		dev_info(kdemo_devs[i]->dev, "removed\n");
 		kdemo_destroy(i);
+	}
 	kfree(kdemo_devs);
 	kdemo_proc_exit();
 	class_destroy(kdemo_class);
 	unregister_chrdev_region(kdemo_devt, ndevs);
-	pr_info("unloaded\n");
 }
 
 module_init(kdemo_init);

@@ -14,6 +14,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 
 #include "internal.h"
@@ -42,7 +43,7 @@ static int kdemo_proc_message_show(struct seq_file *m, struct kdemo_dev *kd)
 	char *buf;
 
 	size = seq_get_buf(m, &buf);
-	len = kdemo_text_get_msg(kd, buf, size);
+	len = kdemo_text_read_msg(kd, buf, 0, size, size);
 	if (len == -ERANGE) {
 		/* seq_read() retries with a buffer twice as big */
 		seq_commit(m, -1);
@@ -60,7 +61,7 @@ static int kdemo_proc_message_write(struct kdemo_dev *kd,
 	struct iov_iter from;
 
 	iov_iter_ubuf(&from, ITER_SOURCE, (char __user *)ubuf, len);
-	return kdemo_set_msg(kd, &from, true, NULL);
+	return kdemo_set_msg(kd, &from, true);
 }
 
 static int kdemo_proc_sum_show(struct seq_file *m, struct kdemo_dev *kd)
@@ -92,10 +93,10 @@ static int kdemo_proc_text_write(struct kdemo_dev *kd, const char __user *ubuf,
 
 	if (len > KDEMO_TEXT_WRITE_MAX)
 		return -E2BIG;
-	buf = vmemdup_user(ubuf, len);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	ret = op(kd, buf, len);
+	buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	ret = copy_from_user(buf, ubuf, len) ? -EFAULT : op(kd, buf, len);
 	kvfree(buf);
 	return ret;
 }
@@ -106,10 +107,17 @@ static int kdemo_proc_sum_write(struct kdemo_dev *kd, const char __user *ubuf,
 	return kdemo_proc_text_write(kd, ubuf, len, kdemo_text_add);
 }
 
+/* Only "1" or "1\n" is a reset: nothing longer is copied at all. */
 static int kdemo_proc_reset_write(struct kdemo_dev *kd,
 				  const char __user *ubuf, size_t len)
 {
-	return kdemo_proc_text_write(kd, ubuf, len, kdemo_text_reset);
+	char buf[KDEMO_TEXT_RESET_MAX];
+
+	if (len > sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	return kdemo_text_reset(kd, buf, len);
 }
 
 static int kdemo_proc_info_show(struct seq_file *m, struct kdemo_dev *kd)

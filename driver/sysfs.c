@@ -2,59 +2,97 @@
 /*
  * kdemo - the sysfs transport: /sys/class/kdemo/kdemoN/
  *
- * The attributes are the class's default groups, so the driver core creates
- * them before the uevent announces the device. Every show uses sysfs_emit()
- * except message, which copies raw bytes (a message may hold any byte,
- * including NUL) and fails with EFBIG when the message and its newline do
- * not fit in what sysfs can return (PAGE_SIZE - 1 bytes).
+ * The attributes are the device's default groups, so the driver core
+ * creates them before the uevent announces the device. Every show uses
+ * sysfs_emit().
  *
- * Every store refuses PAGE_SIZE bytes or more with E2BIG: kernfs cuts a
- * longer write(2) to one page and reports a short write, so the caller would
- * write the rest as a second, separate value (half a message, or a number
- * split in two). A page-long store cannot be told from such a piece.
+ * The writable attributes (message, add, reset) are binary attributes,
+ * because only a binary attribute's write() sees the file offset: a write
+ * at a non-zero offset (a second write(2) on one open file) fails with
+ * EINVAL, as it does in /proc. Their text is the same as any attribute's.
+ * message is read through the same kind of attribute: it copies raw bytes
+ * (a message may hold any byte, including NUL), each read(2) from one
+ * moment, and fails with EFBIG when the message and its newline do not fit
+ * in PAGE_SIZE - 1 bytes, the most a text attribute returns.
  */
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/random.h>
 #include <linux/sysfs.h>
 #include <linux/uio.h>
 
 #include "internal.h"
 
-/* Whether a store can be a whole write(2), not the first page of a longer one */
-static bool kdemo_sysfs_whole(size_t count)
+/*
+ * Every write goes through here: it must start at offset 0 (a second write(2)
+ * on the same open file is refused, so no value is silently split in two)
+ * and be shorter than a page, since kernfs cuts a longer write(2) to one page
+ * and reports a short write: a page-long write cannot be told from the first
+ * piece of a longer one.
+ */
+static ssize_t kdemo_sysfs_write(struct kobject *kobj, const char *buf,
+				 loff_t off, size_t count,
+				 int (*op)(struct kdemo_dev *kd,
+					   const char *buf, size_t len))
 {
-	return count < PAGE_SIZE;
-}
-
-static ssize_t message_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
-{
-	struct kdemo_dev *kd = to_kdemo_dev(dev);
-	ssize_t ret;
-
-	kdemo_count_op(kd, KDEMO_T_SYSFS);
-	ret = kdemo_text_get_msg(kd, buf, PAGE_SIZE - 1);
-	return ret == -ERANGE ? -EFBIG : ret;
-}
-
-static ssize_t message_store(struct device *dev, struct device_attribute *attr,
-			     const char *buf, size_t count)
-{
-	struct kdemo_dev *kd = to_kdemo_dev(dev);
-	struct iov_iter from;
-	struct kvec kv;
+	struct kdemo_dev *kd = to_kdemo_dev(kobj_to_dev(kobj));
 	int ret;
 
 	kdemo_count_op(kd, KDEMO_T_SYSFS);
-	if (!kdemo_sysfs_whole(count))
+	if (off)
+		return -EINVAL;
+	if (count >= PAGE_SIZE)
 		return -E2BIG;
-	kv.iov_base = (void *)buf;
-	kv.iov_len = count;
-	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, count);
-	ret = kdemo_set_msg(kd, &from, true, NULL);
+	ret = op(kd, buf, count);
 	return ret ?: count;
 }
-static DEVICE_ATTR_RW(message);
+
+static ssize_t message_read(struct file *filp, struct kobject *kobj,
+			    struct bin_attribute *attr, char *buf, loff_t off,
+			    size_t count)
+{
+	struct kdemo_dev *kd = to_kdemo_dev(kobj_to_dev(kobj));
+	ssize_t ret;
+
+	if (!off)
+		kdemo_count_op(kd, KDEMO_T_SYSFS);
+	ret = kdemo_text_read_msg(kd, buf, off, count, PAGE_SIZE - 1);
+	return ret == -ERANGE ? -EFBIG : ret;
+}
+
+static int kdemo_sysfs_set_msg(struct kdemo_dev *kd, const char *buf,
+			       size_t len)
+{
+	struct iov_iter from;
+	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
+
+	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, len);
+	return kdemo_set_msg(kd, &from, true);
+}
+
+static ssize_t message_write(struct file *filp, struct kobject *kobj,
+			     struct bin_attribute *attr, char *buf, loff_t off,
+			     size_t count)
+{
+	return kdemo_sysfs_write(kobj, buf, off, count, kdemo_sysfs_set_msg);
+}
+static BIN_ATTR_RW(message, 0);
+
+static ssize_t add_write(struct file *filp, struct kobject *kobj,
+			 struct bin_attribute *attr, char *buf, loff_t off,
+			 size_t count)
+{
+	return kdemo_sysfs_write(kobj, buf, off, count, kdemo_text_add);
+}
+static BIN_ATTR_WO(add, 0);
+
+static ssize_t reset_write(struct file *filp, struct kobject *kobj,
+			   struct bin_attribute *attr, char *buf, loff_t off,
+			   size_t count)
+{
+	return kdemo_sysfs_write(kobj, buf, off, count, kdemo_text_reset);
+}
+static BIN_ATTR_WO(reset, 0);
 
 /* sum, count and generation: one consistent lockless read each */
 #define KDEMO_SUM_ATTR(_field, _fmt)					\
@@ -73,34 +111,6 @@ static DEVICE_ATTR_RO(_field)
 KDEMO_SUM_ATTR(sum, "%lld");
 KDEMO_SUM_ATTR(count, "%llu");
 KDEMO_SUM_ATTR(generation, "%llu");
-
-static ssize_t add_store(struct device *dev, struct device_attribute *attr,
-			 const char *buf, size_t count)
-{
-	struct kdemo_dev *kd = to_kdemo_dev(dev);
-	int ret;
-
-	kdemo_count_op(kd, KDEMO_T_SYSFS);
-	if (!kdemo_sysfs_whole(count))
-		return -E2BIG;
-	ret = kdemo_text_add(kd, buf, count);
-	return ret ?: count;
-}
-static DEVICE_ATTR_WO(add);
-
-static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
-			   const char *buf, size_t count)
-{
-	struct kdemo_dev *kd = to_kdemo_dev(dev);
-	int ret;
-
-	kdemo_count_op(kd, KDEMO_T_SYSFS);
-	if (!kdemo_sysfs_whole(count))
-		return -E2BIG;
-	ret = kdemo_text_reset(kd, buf, count);
-	return ret ?: count;
-}
-static DEVICE_ATTR_WO(reset);
 
 static ssize_t msg_max_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
@@ -121,19 +131,25 @@ static ssize_t random_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RO(random);
 
 static struct attribute *kdemo_attrs[] = {
-	&dev_attr_message.attr,
 	&dev_attr_sum.attr,
 	&dev_attr_count.attr,
-	&dev_attr_add.attr,
-	&dev_attr_reset.attr,
 	&dev_attr_generation.attr,
 	&dev_attr_msg_max.attr,
 	&dev_attr_random.attr,
 	NULL,
 };
 
+/* binary attributes only because their write() sees the file offset */
+static struct bin_attribute *kdemo_bin_attrs[] = {
+	&bin_attr_message,
+	&bin_attr_add,
+	&bin_attr_reset,
+	NULL,
+};
+
 static const struct attribute_group kdemo_group = {
 	.attrs = kdemo_attrs,
+	.bin_attrs = kdemo_bin_attrs,
 };
 
 /* stats/: reading a counter is not itself counted */

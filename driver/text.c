@@ -9,6 +9,8 @@
  * write parses. A write may end with one '\n'; a read ends with one '\n'.
  */
 #include <linux/limits.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -67,10 +69,11 @@ static int kdemo_text_parse_values(const char *buf, size_t len, s64 *values)
 		ret = kdemo_text_parse_s64(buf + start, i - start, &value);
 		if (ret)
 			return ret;
+		if (n == KDEMO_BATCH_MAX)
+			return -E2BIG;
 		if (values)
 			values[n] = value;
-		if (++n > KDEMO_BATCH_MAX)
-			return -E2BIG;
+		n++;
 	}
 	return n;
 }
@@ -80,6 +83,10 @@ static int kdemo_text_parse_values(const char *buf, size_t len, s64 *values)
  * @kd: the device
  * @buf: the text
  * @len: its length
+ *
+ * Return: 0, -EINVAL (a token is not a number, or there is none), -ERANGE
+ * (a number or a running sum out of range), -E2BIG (more than
+ * KDEMO_BATCH_MAX numbers), -ENOMEM or -EINTR. Nothing is added on error.
  */
 int kdemo_text_add(struct kdemo_dev *kd, const char *buf, size_t len)
 {
@@ -92,7 +99,8 @@ int kdemo_text_add(struct kdemo_dev *kd, const char *buf, size_t len)
 	if (!n)
 		return -EINVAL;
 	if ((size_t)n > ARRAY_SIZE(small)) {
-		values = kvmalloc_array(n, sizeof(*values), GFP_KERNEL);
+		values = kvmalloc_array(n, sizeof(*values),
+					GFP_KERNEL_ACCOUNT);
 		if (!values)
 			return -ENOMEM;
 	}
@@ -104,40 +112,50 @@ int kdemo_text_add(struct kdemo_dev *kd, const char *buf, size_t len)
 	return ret;
 }
 
-/* "1" (with an optional newline) resets the accumulator; all else: EINVAL */
+/**
+ * kdemo_text_reset - reset the accumulator if @buf says "1"
+ * @kd: the device
+ * @buf: the text: "1", optionally followed by a newline
+ * @len: its length
+ *
+ * Return: 0, -EINVAL for any other text, or -EINTR.
+ */
 int kdemo_text_reset(struct kdemo_dev *kd, const char *buf, size_t len)
 {
 	if (len && buf[len - 1] == '\n')
 		len--;
 	if (len != 1 || buf[0] != '1')
 		return -EINVAL;
-	kdemo_reset(kd);
-	return 0;
+	return kdemo_reset(kd);
 }
 
 /**
- * kdemo_text_get_msg - the message followed by one newline
+ * kdemo_text_read_msg - read (part of) the message followed by one newline
  * @kd: the device
  * @buf: where to put it
- * @size: room in @buf
+ * @off: offset in the text to start at
+ * @count: room in @buf
+ * @max: the longest text (message and newline) the caller can carry
  *
- * Return: the number of bytes written, or -ERANGE if they do not fit.
+ * Return: the number of bytes written (0 at or past the end of the text),
+ * or -ERANGE if the text is longer than @max.
  */
-ssize_t kdemo_text_get_msg(struct kdemo_dev *kd, char *buf, size_t size)
+ssize_t kdemo_text_read_msg(struct kdemo_dev *kd, char *buf, loff_t off,
+			    size_t count, size_t max)
 {
-	struct iov_iter to;
-	struct kvec kv;
-	size_t len;
-	int ret;
+	struct kdemo_message *m = kdemo_msg_get(kd, NULL);
+	size_t len = m ? m->len : 0;
+	ssize_t ret = 0;
 
-	if (!size)
-		return -ERANGE;
-	kv.iov_base = buf;
-	kv.iov_len = size - 1;
-	iov_iter_kvec(&to, ITER_DEST, &kv, 1, kv.iov_len);
-	ret = kdemo_get_msg(kd, &to, &len, NULL);
-	if (ret)
-		return ret;
-	buf[len] = '\n';
-	return len + 1;
+	if (len + 1 > max) {
+		ret = -ERANGE;
+	} else if (off < len + 1) {
+		ret = min_t(size_t, count, len + 1 - off);
+		if (off < len)
+			memcpy(buf, m->data + off, min_t(size_t, ret, len - off));
+		if (off + ret == len + 1)
+			buf[ret - 1] = '\n';
+	}
+	kdemo_msg_put(m);
+	return ret;
 }

@@ -241,7 +241,7 @@ void sysfs_adder(Worker& w) {
         if (w.rng() % 8 == 0) {
             err = write_file(sysfs_path("add"), text);  // open, write, close
         } else {
-            err = write_fd(fd.get(), text);  // kept open: each write is one value list
+            err = pwrite_whole(fd.get(), text);  // kept open, at offset 0
         }
         if (err)
             w.error("sysfs add", err);
@@ -291,7 +291,7 @@ void sysfs_setter(Worker& w) {
             m += '\n';  // one trailing newline is not stored
         w.r.ops++;
         w.r.sysfs++;
-        if (int err = write_fd(fd.get(), m))
+        if (int err = pwrite_whole(fd.get(), m))
             w.error("sysfs message", err);
         else
             w.r.changes++;

@@ -56,7 +56,7 @@ TEST_F(KctlModule, UnloadRemovesEveryDevice) {
     EXPECT_FALSE(exists("/dev/kdemo0"));
     EXPECT_FALSE(exists("/sys/class/kdemo"));
     EXPECT_FALSE(exists("/proc/kdemo"));
-    EXPECT_TRUE(log.contains("kdemo: unloaded"));
+    EXPECT_TRUE(log.contains("kdemo kdemo0: removed"));
 }
 
 TEST_F(KctlModule, LoadByNameWithParameters) {
@@ -68,7 +68,7 @@ TEST_F(KctlModule, LoadByNameWithParameters) {
     ASSERT_TRUE(module_loaded());
     EXPECT_EQ(param("ndevs"), "2");
     EXPECT_EQ(param("msg_max"), "100");
-    EXPECT_TRUE(log.contains("loaded: 2 device(s), msg_max 100"));
+    EXPECT_TRUE(log.contains("kdemo kdemo1: version 1.0.0 ready: msg_max 100"));
     ASSERT_EQ(run("udevadm settle --timeout=30").err, 0);
     // the devices are usable at once, with the rule applied
     Proc list = kctl({"list"}, as("kuser"));
