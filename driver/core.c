@@ -35,6 +35,7 @@
 #include <linux/overflow.h>
 #include <linux/poll.h>
 #include <linux/random.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -111,14 +112,19 @@ static u64 kdemo_commit(struct kdemo_dev *kd, s64 sum, u64 count,
 	return generation;
 }
 
+/* Changes closer than this to the last notification run wait for a tick. */
+#define KDEMO_NOTIFY_GAP_NS NSEC_PER_MSEC
+
 /* Send the sysfs notifications of the changes since the last run. */
 static void kdemo_notify_workfn(struct work_struct *work)
 {
-	struct kdemo_dev *kd = container_of(work, struct kdemo_dev,
-					    notify_work);
-	unsigned int what = atomic_xchg(&kd->notify_pending, 0);
+	struct kdemo_dev *kd = container_of(to_delayed_work(work),
+					    struct kdemo_dev, notify_work);
+	unsigned int what;
 	struct kernfs_node *kn;
 
+	WRITE_ONCE(kd->notify_last, local_clock());
+	what = atomic_xchg(&kd->notify_pending, 0);
 	/* NULL only in the instant between device_add() and kdemo_sysfs_add() */
 	kn = READ_ONCE(kd->kn_message);
 	if (kn && (what & KDEMO_CHANGED_MSG))
@@ -139,19 +145,25 @@ static void kdemo_notify_workfn(struct work_struct *work)
  * writer records what changed in one atomic and queues the device's work
  * item only if nothing was pending yet (a non-zero @notify_pending means a
  * run of the work that has not yet taken the bits is queued). The work, on
- * an unbound workqueue so it does not preempt the writer on its CPU, takes
- * all pending bits and notifies each changed attribute once: a burst of
- * changes costs one notification per attribute, and the last change of a
- * burst is always followed by a run that notifies it (docs/DESIGN.md).
+ * an unbound workqueue, takes all pending bits and notifies each changed
+ * attribute once, so the last change of a burst is always followed by a run
+ * that notifies it. A change more than KDEMO_NOTIFY_GAP_NS after the last
+ * run is notified at once; one closer to it waits for the next timer tick,
+ * so a stream of changes costs one run (and kernfs' fsnotify work behind
+ * it) per tick rather than kworker wake-ups per change (docs/DESIGN.md).
  */
 static void kdemo_changed(struct kdemo_dev *kd, unsigned int what)
 {
+	unsigned long delay;
+
 	if (wq_has_sleeper(&kd->wait))
 		wake_up_interruptible_poll(&kd->wait,
 					   EPOLLIN | EPOLLRDNORM | EPOLLPRI);
 	/* a full barrier: the change is visible before the work can run */
-	if (!atomic_fetch_or(what, &kd->notify_pending))
-		queue_work(system_unbound_wq, &kd->notify_work);
+	if (atomic_fetch_or(what, &kd->notify_pending))
+		return;
+	delay = local_clock() - READ_ONCE(kd->notify_last) < KDEMO_NOTIFY_GAP_NS;
+	queue_delayed_work(system_unbound_wq, &kd->notify_work, delay);
 }
 
 /**
@@ -576,7 +588,8 @@ int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max)
 	kd->msg_max = msg_max;
 	mutex_init(&kd->lock);
 	init_waitqueue_head(&kd->wait);
-	INIT_WORK(&kd->notify_work, kdemo_notify_workfn);
+	INIT_DELAYED_WORK(&kd->notify_work, kdemo_notify_workfn);
+	kd->notify_last = 0;
 	return 0;
 }
 
@@ -589,7 +602,7 @@ int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max)
  */
 void kdemo_core_stop(struct kdemo_dev *kd)
 {
-	cancel_work_sync(&kd->notify_work);
+	cancel_delayed_work_sync(&kd->notify_work);
 }
 
 /**

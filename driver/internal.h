@@ -85,6 +85,7 @@ struct kdemo_message {
  * @notify_pending: KDEMO_CHANGED_* bits of the changes whose sysfs
  *	notification @notify_work has still to send
  * @notify_work: sends the sysfs notifications of a burst of changes once
+ * @notify_last: local_clock() when @notify_work last ran
  * @kn_message: sysfs node of "message", for sysfs_notify_dirent()
  * @kn_sum: sysfs node of "sum"
  * @kn_generation: sysfs node of "generation"
@@ -101,7 +102,8 @@ struct kdemo_dev {
 	atomic64_t opens;
 	struct kdemo_counters __percpu *counters;
 	atomic_t notify_pending;
-	struct work_struct notify_work;
+	struct delayed_work notify_work;
+	u64 notify_last;
 	struct kernfs_node *kn_message;
 	struct kernfs_node *kn_sum;
 	struct kernfs_node *kn_generation;

@@ -28,6 +28,7 @@
 #include "fd.hpp"
 #include "files.hpp"
 #include "snapshot.hpp"
+#include "text.hpp"
 
 namespace kctl::detail::bench {
 
@@ -421,7 +422,8 @@ class wakeup_runner final : public runner {
             (void)pin(waiter_cpu_);
             tid.store(static_cast<pid_t>(::syscall(SYS_gettid)));
             for (std::uint64_t e = 1; e <= groups; ++e) {
-                if (const int err = rearm(); err != 0) {
+                std::uint64_t g0 = 0, g = 0;
+                if (const int err = rearm(g0); err != 0) {
                     waiter_err.store(err);
                     armed.store(UINT64_MAX);
                     armed.notify_one();
@@ -429,9 +431,16 @@ class wakeup_runner final : public runner {
                 }
                 armed.store(e);
                 armed.notify_one();
-                pollfd p{waiter_.get(), events, 0};
-                const int n = ::poll(&p, 1, 10000);
-                const std::uint64_t t1 = mono_ns();
+                int n;
+                std::uint64_t t1;
+                // A wake-up that brings no new generation is a late notification of an
+                // earlier change (sysfs notifies from a work item): the read re-armed the
+                // poll, so wait again.
+                do {
+                    pollfd p{waiter_.get(), events, 0};
+                    n = ::poll(&p, 1, 10000);
+                    t1 = mono_ns();
+                } while (n == 1 && rearm(g) == 0 && g == g0);
                 if (n != 1)
                     waiter_err.store(n == 0 ? ETIMEDOUT : errno);
                 woke.store(t1);
@@ -502,14 +511,21 @@ class wakeup_runner final : public runner {
         return ::sched_setaffinity(0, sizeof one, &one) == 0 ? 0 : errno;
     }
 
-    /// Reads what re-arms poll(): the sum (node) or the attribute itself (sysfs).
-    int rearm() noexcept {
+    /// Reads what re-arms poll(), the sum (node) or the attribute itself (sysfs), and
+    /// with it the generation.
+    int rearm(std::uint64_t& generation) noexcept {
         if (kind_ == transport_kind::ioctl) {
             kdemo_sum s{};
-            return ::ioctl(waiter_.get(), KDEMO_IOC_GET_SUM, &s) == 0 ? 0 : errno;
+            if (::ioctl(waiter_.get(), KDEMO_IOC_GET_SUM, &s) != 0)
+                return errno;
+            generation = s.generation;
+            return 0;
         }
         char buf[32];
-        return ::pread(waiter_.get(), buf, sizeof buf, 0) > 0 ? 0 : (errno ? errno : EIO);
+        const ssize_t n = ::pread(waiter_.get(), buf, sizeof buf, 0);
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        return parse_u64_reply({buf, static_cast<std::size_t>(n)}, generation);
     }
 
     context* ctx_;
