@@ -34,6 +34,8 @@ constexpr double w_batch = 0.25;
 constexpr double w_message = 0.25;
 constexpr double w_threads = 0.6;
 constexpr double w_wakeup = 0.75;
+/// The message the "operations" section's set-msg rows set.
+constexpr std::uint64_t set_msg_size = 16;
 
 // Of the duration: warm-up and calibration, then measuring; the rest is setup.
 constexpr double warm_share = 0.10;
@@ -97,6 +99,8 @@ std::string how(transport_kind k, operation op) {
         return "reads and parses info (sum, count, generation of one moment)";
     if (k == transport_kind::mmap)
         return "seqcount read of the mapped page, no system call";
+    if (op == operation::set_msg)
+        return "a 16-byte message";
     return {};
 }
 
@@ -157,8 +161,10 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
             if (!wanted(o, k) || detail::capability(k, op) == detail::support::none)
                 continue;
             const std::string name = str(to_string(k)) + " " + str(to_string(op));
+            // set-msg sets a 16-byte message (the "message" section has the other sizes)
             rows.push_back(make(section::operation, str(to_string(k)) + "." + str(to_string(op)),
-                                name, to_string(k), to_string(op), "libkctl", 0, w_operation,
+                                name, to_string(k), to_string(op), "libkctl",
+                                op == operation::set_msg ? set_msg_size : 0, w_operation,
                                 how(k, op)));
             if (k == mmap && op == operation::sum)
                 rows.push_back(make(section::operation, "mmap.sum.raw", "mmap sum, inline read",
@@ -290,9 +296,17 @@ std::vector<target> evaluate_targets(std::span<const row> rows) {
         const row* n = find(t.numerator);
         const row* d = find(t.denominator);
         if (n && d) {
-            const bool time = t.quantity == "median_ns";
-            const double a = time ? n->stats.median_ns : n->items_per_s;
-            const double b = time ? d->stats.median_ns : d->items_per_s;
+            double a = n->items_per_s, b = d->items_per_s;
+            if (t.quantity == "median_ns") {
+                a = n->stats.median_ns;
+                b = d->stats.median_ns;
+            } else if (t.quantity == "mean_ns") {
+                a = n->stats.mean_ns;
+                b = d->stats.mean_ns;
+            } else if (t.quantity == "mean_over_median") {
+                a = n->stats.mean_ns;
+                b = d->stats.median_ns;
+            }
             if (a > 0 && b > 0 && std::isfinite(a / b)) {
                 t.ratio = a / b;
                 t.met = at_least ? *t.ratio >= goal : *t.ratio <= goal;
@@ -318,6 +332,24 @@ std::vector<target> evaluate_targets(std::span<const row> rows) {
         "batch.ioctl.4096", "batch.ioctl.1", "items_per_s", true, 100);
     add("libkctl-vs-raw-ioctl", "libkctl's ioctl sum within 1.1x of a raw ioctl loop", "ioctl.sum",
         "ioctl.sum.raw", "median_ns", false, 1.1);
+    // A change costs about as much as a read, in the median and in the mean.
+    for (const auto& [op, goal] : {std::pair{"add", 2.0}, std::pair{"set-msg", 3.0}}) {
+        const std::string row = std::string("ioctl.") + op;
+        const std::string what = std::string("ioctl ") + op + " within " +
+                                 (goal == 2.0 ? "2x" : "3x") + " of the null ioctl";
+        add(std::string("ioctl-") + op + "-vs-null-ioctl", what, row, "floor.null-ioctl",
+            "median_ns", false, goal);
+        add(std::string("ioctl-") + op + "-mean-vs-null-ioctl", what + ", mean", row,
+            "floor.null-ioctl", "mean_ns", false, goal);
+    }
+    // No bimodal mutation row: its mean within 1.5x of its median.
+    for (const char* k : {"ioctl", "sysfs", "proc"})
+        for (const char* op : {"set-msg", "add", "reset"}) {
+            const std::string row = std::string(k) + "." + op;
+            add(std::string("unimodal-") + k + "-" + op,
+                std::string(k) + " " + op + " mean within 1.5x of its median", row, row,
+                "mean_over_median", false, 1.5);
+        }
     return out;
 }
 

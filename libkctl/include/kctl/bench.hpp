@@ -127,14 +127,15 @@ struct row {
     bool measured() const noexcept { return status == row_status::measured; }
 };
 
-/// A goal of the project, as a ratio of two rows' medians measured in the same run.
+/// A goal of the project, as a ratio of two rows' figures measured in the same run.
 struct target {
     std::string id;           ///< "ioctl-sum-vs-null-ioctl", ...
     std::string description;  ///< "ioctl sum within 1.3x of the null ioctl"
     std::string numerator;    ///< row ids
     std::string denominator;
-    /// What is divided: "median_ns" (times: numerator / denominator) or "items_per_s"
-    /// (throughputs, e.g. values/s).
+    /// What is divided: "median_ns" or "mean_ns" (times: numerator / denominator),
+    /// "mean_over_median" (the numerator's mean over the denominator's median: with one row
+    /// on both sides, how bimodal it is) or "items_per_s" (throughputs, e.g. values/s).
     std::string quantity;
     bool at_least = false;  ///< the goal is ratio >= goal (else ratio <= goal)
     double goal = 0;
