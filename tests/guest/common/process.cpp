@@ -331,6 +331,87 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
     }
 }
 
+std::optional<int> reap(pid_t pid, std::chrono::milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    auto pause = std::chrono::microseconds(100);
+    for (;;) {
+        int status = 0;
+        pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        if (r < 0 && errno != EINTR)
+            return std::nullopt;  // not our child (any more)
+        if (clock::now() >= deadline)
+            return std::nullopt;
+        std::this_thread::sleep_for(pause);
+        pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(20));
+    }
+}
+
+std::string describe_status(int status) {
+    if (WIFEXITED(status))
+        return "exit status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) {
+        const char* abbrev = sigabbrev_np(WTERMSIG(status));
+        return std::string("killed by SIG") + (abbrev ? abbrev : "?") + " (" +
+               ::strsignal(WTERMSIG(status)) + ")";
+    }
+    return "wait status " + std::to_string(status);
+}
+
+std::string in_child(const std::function<std::string()>& fn, std::chrono::milliseconds timeout) {
+    Pipe result;
+    flush_all();
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid == 0) {
+        close_fd(result.r);
+        std::string text;
+        try {
+            text = fn();
+        } catch (const std::exception& e) {
+            text = std::string("exception: ") + e.what();
+        }
+        size_t done = 0;
+        while (done < text.size()) {
+            ssize_t n = ::write(result.w, text.data() + done, text.size() - done);
+            if (n <= 0)
+                break;
+            done += static_cast<size_t>(n);
+        }
+        ::_exit(0);
+    }
+    close_fd(result.w);
+    const auto deadline = clock::now() + timeout;
+    std::string text;
+    for (;;) {
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+        pollfd p{result.r, POLLIN, 0};
+        int n = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || !read_some(result.r, text))
+            break;  // the deadline, or EOF: the child is gone or going
+    }
+    close_fd(result.r);
+    // EOF comes a moment before the exit status
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        std::max(deadline - clock::now(), clock::duration::zero()));
+    auto status = reap(pid, left + std::chrono::seconds(1));
+    if (!status) {
+        ::kill(pid, SIGKILL);
+        (void)reap(pid, timeout);
+        return "the child did not finish within " +
+               std::to_string(std::chrono::ceil<std::chrono::seconds>(timeout).count()) +
+               " s (killed)" + (text.empty() ? "" : "; it said: " + text);
+    }
+    if (WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+        return text;
+    return "the child ended: " + describe_status(*status) +
+           (text.empty() ? "" : "; it said: " + text);
+}
+
 bool blocked_in_poll(pid_t tid) {
     Io io = read_file("/proc/" + std::to_string(tid) + "/syscall");
     if (io.err)

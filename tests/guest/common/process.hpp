@@ -96,6 +96,26 @@ class Background {
 bool eventually(const std::function<bool()>& pred,
                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// How long a call, a child or a poller may take before the test calls it
+// hung. A hang guard, not a timing assertion: generous even under TCG.
+constexpr std::chrono::seconds kHangGuard{10};
+
+// Waits at most @timeout for child @pid to end, without killing it: its wait
+// status, or nullopt if it is still running (a child stuck in the kernel may
+// not die even of SIGKILL, and waiting for it would hang the test).
+std::optional<int> reap(pid_t pid, std::chrono::milliseconds timeout);
+
+// A wait status in words: "exit status 3", "killed by SIGBUS (Bus error)".
+std::string describe_status(int status);
+
+// Runs @fn in a forked child (for code that may die of a signal, such as a
+// read of a mapping that may SIGBUS) and returns what it returned: "" means
+// success. A child that throws, dies of a signal or does not finish within
+// @timeout (then it is killed) gives a description of that instead. The same
+// rule as as_user(): no GoogleTest assertions in @fn.
+std::string in_child(const std::function<std::string()>& fn,
+                     std::chrono::milliseconds timeout = kHangGuard);
+
 // True if thread or process @tid (a pid, or a thread id of this process) is
 // blocked in poll(2), ppoll(2) or select: read from /proc/TID/syscall.
 bool blocked_in_poll(pid_t tid);

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/fault_injection.hpp"
 #include "common/hardening.hpp"
 #include "common/kdemo.hpp"
 
@@ -557,87 +558,28 @@ TEST_F(Lifecycle, KmemleakFindsNothingOfKdemoAfterCycles) {
 
 // --- fault injection ----------------------------------------------------------
 
-// A debugfs fault-injection knob, set for the test and restored afterwards.
-class Knob {
-  public:
-    Knob(std::string path, const std::string& value) : path_(std::move(path)) {
-        auto [err, old] = slurp(path_);
-        if (!err) {
-            old_ = old;
-            while (!old_.empty() && old_.back() == '\n')
-                old_.pop_back();
-        }
-        err_ = write_control(path_, value);
-    }
-    ~Knob() {
-        if (!err_ && !old_.empty())
-            (void)write_control(path_, old_);
-    }
-    int error() const { return err_; }
-
-  private:
-    std::string path_;
-    std::string old_;
-    int err_ = 0;
-};
-
 TEST_F(Lifecycle, EveryAllocationOfTheLoadCanFailAndLeavesNothingBehind) {
-    const std::string fs = "/sys/kernel/debug/failslab";
-    const std::string fp = "/sys/kernel/debug/fail_page_alloc";
-    const std::string nth = "/proc/thread-self/fail-nth";
-    if (!exists(fs) || !exists(nth))
-        GTEST_SKIP() << fs << " or " << nth << " is absent: this kernel has no slab fault "
-                     << "injection (the debug kernel has; tests/vm/suite -k debug)";
-    // fail-nth makes the Nth fault-injection point this thread passes fail, and
-    // only in this thread. GFP_KERNEL allocations are ignored by default;
-    // count them, and order-0 pages too, without a stack dump per failure
-    // (which the rig would take for a kernel bug).
-    std::vector<std::unique_ptr<Knob>> knobs;
-    knobs.push_back(std::make_unique<Knob>(fs + "/ignore-gfp-wait", "N"));
-    knobs.push_back(std::make_unique<Knob>(fs + "/verbose", "0"));
-    if (exists(fp)) {
-        knobs.push_back(std::make_unique<Knob>(fp + "/ignore-gfp-wait", "N"));
-        knobs.push_back(std::make_unique<Knob>(fp + "/min-order", "0"));
-        knobs.push_back(std::make_unique<Knob>(fp + "/verbose", "0"));
-    }
-    for (const auto& k : knobs)
-        ASSERT_EQ(k->error(), 0);
-    Fd nfd = open_file(nth, O_RDWR);
-    auto set_nth = [&](uint64_t n) {
-        std::string v = std::to_string(n);
-        return ::pwrite(nfd.get(), v.data(), v.size(), 0) == static_cast<ssize_t>(v.size());
-    };
-    auto get_nth = [&]() -> uint64_t {
-        char buf[32] = {};
-        ssize_t n = ::pread(nfd.get(), buf, sizeof(buf) - 1, 0);
-        return n > 0 ? std::strtoull(buf, nullptr, 10) : ~0ULL;
-    };
+    if (const std::string missing = fault_injection_missing(); !missing.empty())
+        GTEST_SKIP() << missing;
+    AllocFailures failures;
+    ASSERT_EQ(failures.error(), 0);
+    FailNth nth;
     const std::string params = "ndevs=2";  // the second device's failure unwinds the first
     int kofd = ::open(module_file().c_str(), O_RDONLY | O_CLOEXEC);
     ASSERT_GE(kofd, 0);
-    auto load = [&](uint64_t n, bool& injected) {
-        EXPECT_TRUE(set_nth(n));
-        long rc = ::syscall(SYS_finit_module, kofd, params.c_str(), 0);
-        int err = rc < 0 ? errno : 0;
-        injected = get_nth() == 0;
-        set_nth(0);
+    bool injected = false;
+    auto load = [&](uint64_t n, bool& hit) {
+        EXPECT_TRUE(nth.arm(n));
+        int err = finit(kofd, params);
+        hit = nth.left() == 0;
+        nth.disarm();
         return err;
     };
 
-    // how many injection points a whole load passes: start far, see what is left
-    constexpr uint64_t kFar = 1000000;
-    bool injected = false;
-    auto count_points = [&](const std::string& p) -> uint64_t {
-        EXPECT_TRUE(set_nth(kFar));
-        long rc = ::syscall(SYS_finit_module, kofd, p.c_str(), 0);
-        const uint64_t left = get_nth();
-        set_nth(0);
-        EXPECT_EQ(rc, 0) << "load with " << p;
-        EXPECT_EQ(unload_module_raw(), 0);
-        return left < kFar ? kFar - left : 0;
-    };
-    const uint64_t one = count_points("ndevs=1");
-    const uint64_t points = count_points(params);
+    // how many injection points a whole load passes
+    const uint64_t one = count_load_points(nth, kofd, "ndevs=1");
+    const uint64_t points = count_load_points(nth, kofd, params);
+    ASSERT_GT(one, 0u) << "a load with ndevs=1 failed";
     ASSERT_GT(points, one) << "a second device must add injection points";
     // The module's init runs at the end of the load, and only a few points
     // follow it (their failure the load survives). A device more adds one

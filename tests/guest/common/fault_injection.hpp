@@ -1,0 +1,73 @@
+// Allocation failures on demand, for the load-failure tests on the debug
+// kernel (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_
+// DEBUG_FS): fail-nth makes the Nth fault-injection point the calling thread
+// passes fail, and only in that thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/sys.hpp"
+
+namespace kt {
+
+// Why this kernel cannot fail allocations per thread ("" if it can): it
+// needs /sys/kernel/debug/failslab and /proc/thread-self/fail-nth.
+std::string fault_injection_missing();
+
+// A debugfs fault-injection knob, set for the life of the object and
+// restored afterwards.
+class FaultKnob {
+  public:
+    FaultKnob(std::string path, const std::string& value);
+    ~FaultKnob();
+    FaultKnob(const FaultKnob&) = delete;
+    FaultKnob& operator=(const FaultKnob&) = delete;
+    int error() const { return err_; }
+
+  private:
+    std::string path_;
+    std::string old_;
+    int err_ = 0;
+};
+
+// The knobs that make fail-nth reach the allocations of a module load:
+// sleeping (GFP_KERNEL) slab and order-0 page allocations count too, and a
+// failure prints no stack dump (which the rig would take for a kernel bug).
+class AllocFailures {
+  public:
+    AllocFailures();
+    // The first errno of setting a knob, 0 if all are set.
+    int error() const;
+
+  private:
+    std::vector<std::unique_ptr<FaultKnob>> knobs_;
+};
+
+// /proc/thread-self/fail-nth of the thread that constructs it.
+class FailNth {
+  public:
+    FailNth();
+    // The @n-th fault-injection point this thread passes from now on fails.
+    bool arm(uint64_t n);
+    // 0 once the armed point was reached (and failed), else how many
+    // points were still to come.
+    uint64_t left();
+    void disarm();
+
+  private:
+    Fd fd_;
+};
+
+// finit_module(2) of @module_fd with @params: 0 or errno. A load through an
+// open descriptor passes no fault-injection point of opening the file.
+int finit(int module_fd, const std::string& params);
+
+// How many fault-injection points a load with @params passes: loads the
+// module with fail-nth armed far ahead, counts, unloads. 0 if the load or
+// the unload failed.
+uint64_t count_load_points(FailNth& nth, int module_fd, const std::string& params);
+
+}  // namespace kt
