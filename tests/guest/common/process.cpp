@@ -19,6 +19,7 @@
 #include <cstring>
 #include <iostream>
 #include <thread>
+#include <utility>
 
 #include "common/sys.hpp"
 
@@ -162,27 +163,18 @@ Proc exec(const std::vector<std::string>& argv, const ExecOptions& options) {
     return p;
 }
 
-std::string as_user(const std::string& user, const std::function<std::string()>& fn) {
-    Pipe result;
+namespace {
+
+// Forks a child that runs @body, writes the text it returns to @result's
+// write end and exits with the code it returns. Returns the child's pid.
+pid_t fork_reporting(Pipe& result, const std::function<std::pair<std::string, int>()>& body) {
     flush_all();
     pid_t pid = ::fork();
     if (pid < 0)
         throw std::system_error(errno, std::generic_category(), "fork");
     if (pid == 0) {
         close_fd(result.r);
-        std::string text;
-        int code = 0;
-        if (int e = become(user)) {
-            text = std::string("child failed: cannot become ") + user + ": " + std::strerror(e);
-            code = 1;
-        } else {
-            try {
-                text = fn();
-            } catch (const std::exception& e) {
-                text = std::string("child failed: exception: ") + e.what();
-                code = 1;
-            }
-        }
+        auto [text, code] = body();
         size_t done = 0;
         while (done < text.size()) {
             ssize_t n = ::write(result.w, text.data() + done, text.size() - done);
@@ -193,6 +185,23 @@ std::string as_user(const std::string& user, const std::function<std::string()>&
         ::_exit(code);
     }
     close_fd(result.w);
+    return pid;
+}
+
+}  // namespace
+
+std::string as_user(const std::string& user, const std::function<std::string()>& fn) {
+    Pipe result;
+    pid_t pid = fork_reporting(result, [&]() -> std::pair<std::string, int> {
+        if (int e = become(user))
+            return {std::string("child failed: cannot become ") + user + ": " + std::strerror(e),
+                    1};
+        try {
+            return {fn(), 0};
+        } catch (const std::exception& e) {
+            return {std::string("child failed: exception: ") + e.what(), 1};
+        }
+    });
     std::string text;
     while (read_some(result.r, text)) {
     }
@@ -361,28 +370,13 @@ std::string describe_status(int status) {
 
 std::string in_child(const std::function<std::string()>& fn, std::chrono::milliseconds timeout) {
     Pipe result;
-    flush_all();
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw std::system_error(errno, std::generic_category(), "fork");
-    if (pid == 0) {
-        close_fd(result.r);
-        std::string text;
+    pid_t pid = fork_reporting(result, [&]() -> std::pair<std::string, int> {
         try {
-            text = fn();
+            return {fn(), 0};
         } catch (const std::exception& e) {
-            text = std::string("exception: ") + e.what();
+            return {std::string("exception: ") + e.what(), 0};
         }
-        size_t done = 0;
-        while (done < text.size()) {
-            ssize_t n = ::write(result.w, text.data() + done, text.size() - done);
-            if (n <= 0)
-                break;
-            done += static_cast<size_t>(n);
-        }
-        ::_exit(0);
-    }
-    close_fd(result.w);
+    });
     const auto deadline = clock::now() + timeout;
     std::string text;
     for (;;) {
