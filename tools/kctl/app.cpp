@@ -77,6 +77,7 @@ int run(int argc, const char* const* argv, io& streams) {
     add_udev_command(app, ctx);
     add_module_command(app, ctx);
     add_bench_command(app, ctx);
+    add_metrics_command(app, ctx);
 
     try {
         app.parse(argc, argv);
