@@ -56,14 +56,17 @@ struct kdemo_proc_entry {
  * @ref: the device's reference (while it is the current message) and one
  *	per reader copying it out
  * @rcu: the message is freed (kvfree_rcu()) a grace period after its last
- *	reference went, because readers find it under RCU
+ *	reference went, because readers find it under RCU; a small one may be
+ *	kept as the device's spare instead (see core.c)
  * @len: length of @data in bytes (1..msg_max: the empty message is NULL)
+ * @cap: room in @data
  * @data: the bytes
  */
 struct kdemo_message {
 	refcount_t ref;
 	struct rcu_head rcu;
 	size_t len;
+	size_t cap;
 	char data[];
 };
 
@@ -78,6 +81,7 @@ struct kdemo_message {
  * @snap: the page mmap() exposes; the only copy of sum, count, generation
  *	and message length. Written under @lock, read locklessly through its
  *	sequence counter (see core.c).
+ * @msg_spare: a small message object nobody uses, for the next SET_MSG
  * @msg_max: largest message, from the module parameter
  * @wait: woken after every change (poll on the node)
  * @opens: file descriptions currently open on the node
@@ -96,6 +100,7 @@ struct kdemo_dev {
 	struct device *dev;
 	struct mutex lock; /* serialises the writers */
 	struct kdemo_message __rcu *msg;
+	struct kdemo_message *msg_spare;
 	struct kdemo_snapshot *snap;
 	size_t msg_max;
 	wait_queue_head_t wait;
@@ -125,7 +130,7 @@ void kdemo_core_stop(struct kdemo_dev *kd);
 void kdemo_core_release(struct kdemo_dev *kd);
 int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text);
 struct kdemo_message *kdemo_msg_get(struct kdemo_dev *kd, u64 *generation);
-void kdemo_msg_put(struct kdemo_message *m);
+void kdemo_msg_put(struct kdemo_dev *kd, struct kdemo_message *m);
 int kdemo_get_msg(struct kdemo_dev *kd, struct iov_iter *to, size_t *len,
 		  u64 *generation);
 int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n);

@@ -156,6 +156,6 @@ ssize_t kdemo_text_read_msg(struct kdemo_dev *kd, char *buf, loff_t off,
 		if (off + ret == len + 1)
 			buf[ret - 1] = '\n';
 	}
-	kdemo_msg_put(m);
+	kdemo_msg_put(kd, m);
 	return ret;
 }
