@@ -27,8 +27,8 @@
 namespace kctl::cli {
 namespace {
 
-using test::run_kctl;
 using kctl::test::temp_dir;
+using test::run_kctl;
 
 // A device as the ioctl or proc transport reports it: every field.
 device_sample full(const std::string& name, std::int64_t sum, std::uint64_t ops) {
