@@ -12,8 +12,12 @@
 namespace kctl::detail {
 
 namespace {
-constexpr std::size_t first_read_size = 4096;
-}
+/// Room a read asks for beyond the length of the last text: kernfs allocates (and, with
+/// init_on_alloc, zeroes) a buffer of the size a read of a binary attribute asks for, so
+/// asking for a page to read a short message costs a page (DESIGN.md, "sysfs").
+constexpr std::size_t read_slack = 64;
+constexpr std::size_t largest_first_read = 4096;
+}  // namespace
 
 int attr_file::fd() noexcept {
     if (!fd_) {
@@ -40,7 +44,7 @@ int attr_file::read(char* buf, std::size_t cap, std::size_t& n) noexcept {
 }
 
 int attr_file::read(std::string& out) {
-    std::size_t cap = std::max(buf_size_, first_read_size);
+    std::size_t cap = std::min(last_size_ + read_slack, largest_first_read);
     for (;;) {
         if (buf_size_ < cap) {
             buf_ = std::make_unique_for_overwrite<char[]>(cap);
@@ -51,9 +55,10 @@ int attr_file::read(std::string& out) {
             return err;
         if (n < cap) {
             out.assign(buf_.get(), n);
+            last_size_ = n;
             return 0;
         }
-        cap *= 2;  // may be cut short: read again, from offset 0, with room to spare
+        cap *= 4;  // may be cut short: read again, from offset 0, with room to spare
     }
 }
 

@@ -22,7 +22,9 @@ class attr_file {
     attr_file(std::string path, int mode) : path_(std::move(path)), mode_(mode) {}
 
     /// The whole content, into `out`: read into a buffer the file keeps (grown while a read
-    /// fills it, never cleared), then copied, so a read costs no allocation or memset.
+    /// fills it, never cleared), then copied, so a read costs no allocation or memset. A
+    /// read asks for a little more than the last content was and reads again, from offset
+    /// 0, when that was not enough.
     int read(std::string& out);
     /// One read of at most `cap` bytes into buf; `n` gets the length.
     int read(char* buf, std::size_t cap, std::size_t& n) noexcept;
@@ -41,6 +43,7 @@ class attr_file {
     unique_fd fd_;
     std::unique_ptr<char[]> buf_;  // read(std::string&)'s buffer
     std::size_t buf_size_ = 0;
+    std::size_t last_size_ = 0;  // length of the last content read(std::string&) returned
 };
 
 /// The text-file formats shared by sysfs and proc (DESIGN.md "Text transports"); `buf` is
