@@ -16,7 +16,6 @@ namespace {
 /// init_on_alloc, zeroes) a buffer of the size a read of a binary attribute asks for, so
 /// asking for a page to read a short message costs a page (DESIGN.md, "sysfs").
 constexpr std::size_t read_slack = 64;
-constexpr std::size_t largest_first_read = 4096;
 }  // namespace
 
 int attr_file::fd() noexcept {
@@ -44,7 +43,7 @@ int attr_file::read(char* buf, std::size_t cap, std::size_t& n) noexcept {
 }
 
 int attr_file::read(std::string& out) {
-    std::size_t cap = std::min(last_size_ + read_slack, largest_first_read);
+    std::size_t cap = last_size_ + read_slack;
     for (;;) {
         if (buf_size_ < cap) {
             buf_ = std::make_unique_for_overwrite<char[]>(cap);
