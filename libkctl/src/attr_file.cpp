@@ -14,8 +14,12 @@ namespace kctl::detail {
 namespace {
 /// Room a read asks for beyond the length of the last text: kernfs allocates (and, with
 /// init_on_alloc, zeroes) a buffer of the size a read of a binary attribute asks for, so
-/// asking for a page to read a short message costs a page (DESIGN.md, "sysfs").
+/// asking for a page to read a short message costs a page (BENCHMARKS.md, "The sysfs
+/// `message` margin").
 constexpr std::size_t read_slack = 64;
+/// The first read of a file: room for any of kdemo's texts but a long message (info is
+/// about 300 bytes), so it is read in one call.
+constexpr std::size_t first_read_size = 1024;
 }  // namespace
 
 int attr_file::fd() noexcept {
@@ -43,7 +47,7 @@ int attr_file::read(char* buf, std::size_t cap, std::size_t& n) noexcept {
 }
 
 int attr_file::read(std::string& out) {
-    std::size_t cap = last_size_ + read_slack;
+    std::size_t cap = last_size_ ? last_size_ + read_slack : first_read_size;
     for (;;) {
         if (buf_size_ < cap) {
             buf_ = std::make_unique_for_overwrite<char[]>(cap);
