@@ -96,20 +96,18 @@ static void kdemo_snap_read(struct kdemo_dev *kd, struct kdemo_snapshot *copy)
 
 /*
  * Publish new scalar state, inside a write section of the snapshot and with
- * kd->lock held. Returns the new generation.
+ * kd->lock held; the generation grows by one.
  */
-static u64 kdemo_commit(struct kdemo_dev *kd, s64 sum, u64 count,
-			u64 msg_len)
+static void kdemo_commit(struct kdemo_dev *kd, s64 sum, u64 count,
+			 u64 msg_len)
 {
 	struct kdemo_snapshot *s = kd->snap;
-	u64 generation = s->generation + 1;
 
 	lockdep_assert_held(&kd->lock);
 	WRITE_ONCE(s->sum, sum);
 	WRITE_ONCE(s->count, count);
 	WRITE_ONCE(s->msg_len, msg_len);
-	WRITE_ONCE(s->generation, generation);
-	return generation;
+	WRITE_ONCE(s->generation, s->generation + 1);
 }
 
 /* Changes closer than this to the last notification run wait for a tick. */
@@ -368,14 +366,6 @@ struct kdemo_batch_sum {
 	size_t n;
 };
 
-static void kdemo_batch_sum_init(struct kdemo_batch_sum *b, size_t n)
-{
-	b->total = 0;
-	b->lo = 0;
-	b->hi = 0;
-	b->n = n;
-}
-
 static __always_inline void kdemo_batch_step(__int128 *total,
 					     __int128 *lo, __int128 *hi,
 					     s64 v)
@@ -445,14 +435,13 @@ static int kdemo_add_check(size_t n)
  */
 int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n)
 {
-	struct kdemo_batch_sum b;
+	struct kdemo_batch_sum b = { .n = n };
 	size_t i;
 	int ret;
 
 	ret = kdemo_add_check(n);
 	if (ret)
 		return ret;
-	kdemo_batch_sum_init(&b, n);
 	for (i = 0; i < n; i++)
 		kdemo_batch_step(&b.total, &b.lo, &b.hi, values[i]);
 	return kdemo_add_commit(kd, &b);
@@ -508,13 +497,12 @@ fault:
  */
 int kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values, size_t n)
 {
-	struct kdemo_batch_sum b;
+	struct kdemo_batch_sum b = { .n = n };
 	int ret;
 
 	ret = kdemo_add_check(n);
 	if (ret)
 		return ret;
-	kdemo_batch_sum_init(&b, n);
 	ret = kdemo_batch_sum_user(&b, values, n);
 	if (ret)
 		return ret;
@@ -640,7 +628,6 @@ int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max)
 	mutex_init(&kd->lock);
 	init_waitqueue_head(&kd->wait);
 	INIT_DELAYED_WORK(&kd->notify_work, kdemo_notify_workfn);
-	kd->notify_last = 0;
 	return 0;
 }
 

@@ -82,11 +82,9 @@ static int kdemo_proc_count_show(struct seq_file *m, struct kdemo_dev *kd)
 	return 0;
 }
 
-/* Copy a text write into the kernel and hand it to @op. */
-static int kdemo_proc_text_write(struct kdemo_dev *kd, const char __user *ubuf,
-				 size_t len,
-				 int (*op)(struct kdemo_dev *kd,
-					   const char *buf, size_t len))
+/* Copy the numbers written into the kernel and add them. */
+static int kdemo_proc_sum_write(struct kdemo_dev *kd, const char __user *ubuf,
+				size_t len)
 {
 	char *buf;
 	int ret;
@@ -96,15 +94,11 @@ static int kdemo_proc_text_write(struct kdemo_dev *kd, const char __user *ubuf,
 	buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
-	ret = copy_from_user(buf, ubuf, len) ? -EFAULT : op(kd, buf, len);
+	ret = -EFAULT;
+	if (!copy_from_user(buf, ubuf, len))
+		ret = kdemo_text_add(kd, buf, len);
 	kvfree(buf);
 	return ret;
-}
-
-static int kdemo_proc_sum_write(struct kdemo_dev *kd, const char __user *ubuf,
-				size_t len)
-{
-	return kdemo_proc_text_write(kd, ubuf, len, kdemo_text_add);
 }
 
 /* Only "1" or "1\n" is a reset: nothing longer is copied at all. */
