@@ -20,7 +20,7 @@
 #include "compat.h"
 #include "internal.h"
 
-static_assert(sizeof(struct kdemo_info) == KDEMO_INFO_SIZE_VER0);
+static_assert(sizeof(struct kdemo_info) == KDEMO_INFO_SIZE_VER1);
 static_assert(sizeof(struct kdemo_snapshot) <= PAGE_SIZE);
 
 /**

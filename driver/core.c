@@ -603,6 +603,8 @@ void kdemo_fill_info(struct kdemo_dev *kd, struct kdemo_info *info)
 	info->ioctl_ops = kdemo_ops(kd, KDEMO_T_IOCTL);
 	info->sysfs_ops = kdemo_ops(kd, KDEMO_T_SYSFS);
 	info->proc_ops = kdemo_ops(kd, KDEMO_T_PROC);
+	info->netlink_ops = kdemo_ops(kd, KDEMO_T_NETLINK);
+	info->uring_ops = kdemo_ops(kd, KDEMO_T_URING);
 	info->random = get_random_u64();
 }
 

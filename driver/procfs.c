@@ -124,11 +124,12 @@ static int kdemo_proc_info_show(struct seq_file *m, struct kdemo_dev *kd)
 		   "driver: %s\nversion: %s\nabi: %u\ndevice: %s\n"
 		   "msg_max: %llu\nmsg_len: %llu\nsum: %lld\ncount: %llu\n"
 		   "generation: %llu\nopens: %llu\nioctl_ops: %llu\n"
-		   "sysfs_ops: %llu\nproc_ops: %llu\nrandom: %llu\n",
+		   "sysfs_ops: %llu\nproc_ops: %llu\nnetlink_ops: %llu\n"
+		   "uring_ops: %llu\nrandom: %llu\n",
 		   info.driver, info.version, info.abi_version, info.device,
 		   info.msg_max, info.msg_len, info.sum, info.count,
 		   info.generation, info.opens, info.ioctl_ops, info.sysfs_ops,
-		   info.proc_ops, info.random);
+		   info.proc_ops, info.netlink_ops, info.uring_ops, info.random);
 	return 0;
 }
 

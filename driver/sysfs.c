@@ -167,12 +167,16 @@ KDEMO_STAT_ATTR(opens, atomic64_read(&kd->opens));
 KDEMO_STAT_ATTR(ioctl_ops, kdemo_ops(kd, KDEMO_T_IOCTL));
 KDEMO_STAT_ATTR(sysfs_ops, kdemo_ops(kd, KDEMO_T_SYSFS));
 KDEMO_STAT_ATTR(proc_ops, kdemo_ops(kd, KDEMO_T_PROC));
+KDEMO_STAT_ATTR(netlink_ops, kdemo_ops(kd, KDEMO_T_NETLINK));
+KDEMO_STAT_ATTR(uring_ops, kdemo_ops(kd, KDEMO_T_URING));
 
 static struct attribute *kdemo_stats_attrs[] = {
 	&dev_attr_opens.attr,
 	&dev_attr_ioctl_ops.attr,
 	&dev_attr_sysfs_ops.attr,
 	&dev_attr_proc_ops.attr,
+	&dev_attr_netlink_ops.attr,
+	&dev_attr_uring_ops.attr,
 	NULL,
 };
 

@@ -31,6 +31,8 @@ inline constexpr const char* opens = "stats/opens";
 inline constexpr const char* ioctl_ops = "stats/ioctl_ops";
 inline constexpr const char* sysfs_ops = "stats/sysfs_ops";
 inline constexpr const char* proc_ops = "stats/proc_ops";
+inline constexpr const char* netlink_ops = "stats/netlink_ops";
+inline constexpr const char* uring_ops = "stats/uring_ops";
 }  // namespace sysfs_file
 
 namespace proc_file {

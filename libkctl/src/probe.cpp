@@ -23,9 +23,10 @@ constexpr need sysfs_set_msg[] = {{sf::message, W_OK}};
 constexpr need sysfs_add[] = {{sf::add, W_OK}};
 constexpr need sysfs_sum[] = {{sf::sum, R_OK}, {sf::count, R_OK}, {sf::generation, R_OK}};
 constexpr need sysfs_reset[] = {{sf::reset, W_OK}};
-constexpr need sysfs_info[] = {{sf::sum, R_OK},       {sf::count, R_OK},     {sf::generation, R_OK},
-                               {sf::msg_max, R_OK},   {sf::random, R_OK},    {sf::opens, R_OK},
-                               {sf::ioctl_ops, R_OK}, {sf::sysfs_ops, R_OK}, {sf::proc_ops, R_OK}};
+constexpr need sysfs_info[] = {
+    {sf::sum, R_OK},      {sf::count, R_OK},       {sf::generation, R_OK}, {sf::msg_max, R_OK},
+    {sf::random, R_OK},   {sf::opens, R_OK},       {sf::ioctl_ops, R_OK},  {sf::sysfs_ops, R_OK},
+    {sf::proc_ops, R_OK}, {sf::netlink_ops, R_OK}, {sf::uring_ops, R_OK}};
 constexpr need sysfs_watch[] = {{sf::generation, R_OK}};
 constexpr need proc_get_msg[] = {{pf::message, R_OK}};
 constexpr need proc_set_msg[] = {{pf::message, W_OK}};

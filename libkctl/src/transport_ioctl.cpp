@@ -159,6 +159,10 @@ class ioctl_transport final : public transport {
         out.set(info_field::ioctl_ops, i.ioctl_ops);
         out.set(info_field::sysfs_ops, i.sysfs_ops);
         out.set(info_field::proc_ops, i.proc_ops);
+        if (i.size >= KDEMO_INFO_SIZE_VER1) {
+            out.set(info_field::netlink_ops, i.netlink_ops);
+            out.set(info_field::uring_ops, i.uring_ops);
+        }
         out.set(info_field::random, i.random);
         return 0;
     }

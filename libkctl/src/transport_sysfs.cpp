@@ -39,6 +39,8 @@ enum attr : std::uint8_t {
     ioctl_ops_a,
     sysfs_ops_a,
     proc_ops_a,
+    netlink_ops_a,
+    uring_ops_a,
     attr_count,
 };
 
@@ -61,6 +63,8 @@ constexpr std::array<attr_spec, attr_count> specs = {{
     {sf::ioctl_ops, O_RDONLY},
     {sf::sysfs_ops, O_RDONLY},
     {sf::proc_ops, O_RDONLY},
+    {sf::netlink_ops, O_RDONLY},
+    {sf::uring_ops, O_RDONLY},
 }};
 
 /// poll() on `generation`: POLLPRI|POLLERR after sysfs_notify; reading it re-arms.
@@ -140,7 +144,8 @@ class sysfs_transport final : public transport {
         constexpr std::pair<info_field, attr> counters[] = {
             {info_field::msg_max, msg_max_a},     {info_field::opens, opens_a},
             {info_field::ioctl_ops, ioctl_ops_a}, {info_field::sysfs_ops, sysfs_ops_a},
-            {info_field::proc_ops, proc_ops_a},   {info_field::random, random_a},
+            {info_field::proc_ops, proc_ops_a},   {info_field::netlink_ops, netlink_ops_a},
+            {info_field::uring_ops, uring_ops_a}, {info_field::random, random_a},
         };
         for (const auto& [field, a] : counters) {
             std::uint64_t v = 0;

@@ -20,8 +20,9 @@ constexpr std::array<std::string_view, 5> transport_names = {"mmap", "ioctl", "s
 constexpr std::array<std::string_view, 7> operation_names = {"get-msg", "set-msg", "add",  "sum",
                                                              "reset",   "info",    "watch"};
 constexpr std::array<std::string_view, info_field_count> info_field_names = {
-    "driver", "version",    "abi",   "device",    "msg_max",   "msg_len",  "sum",
-    "count",  "generation", "opens", "ioctl_ops", "sysfs_ops", "proc_ops", "random"};
+    "driver",   "version",     "abi",        "device", "msg_max",   "msg_len",
+    "sum",      "count",       "generation", "opens",  "ioctl_ops", "sysfs_ops",
+    "proc_ops", "netlink_ops", "uring_ops",  "random"};
 
 }  // namespace
 
@@ -125,6 +126,14 @@ std::uint64_t info::sysfs_ops() const noexcept {
 }
 std::uint64_t info::proc_ops() const noexcept {
     return u64(data_, info_field::proc_ops);
+}
+
+std::uint64_t info::netlink_ops() const noexcept {
+    return u64(data_, info_field::netlink_ops);
+}
+
+std::uint64_t info::uring_ops() const noexcept {
+    return u64(data_, info_field::uring_ops);
 }
 std::uint64_t info::random() const noexcept {
     return u64(data_, info_field::random);

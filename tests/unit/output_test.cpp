@@ -24,9 +24,9 @@ kctl::info full_info() {
     d->set(info_field::msg_max, 4095);
     d->set(info_field::msg_len, 2);
     d->set(info_field::sum, static_cast<std::uint64_t>(-7));
-    for (const info_field f :
-         {info_field::count, info_field::generation, info_field::opens, info_field::ioctl_ops,
-          info_field::sysfs_ops, info_field::proc_ops, info_field::random})
+    for (const info_field f : {info_field::count, info_field::generation, info_field::opens,
+                               info_field::ioctl_ops, info_field::sysfs_ops, info_field::proc_ops,
+                               info_field::netlink_ops, info_field::uring_ops, info_field::random})
         d->set(f, 3);
     return kctl::info(d);
 }
@@ -86,7 +86,8 @@ TEST(InfoOutput, JsonHasEveryKeyOfTheProcFileInOrder) {
         keys.push_back(k);
     EXPECT_EQ(keys, (std::vector<std::string>{"driver", "version", "abi", "device", "msg_max",
                                               "msg_len", "sum", "count", "generation", "opens",
-                                              "ioctl_ops", "sysfs_ops", "proc_ops", "random"}));
+                                              "ioctl_ops", "sysfs_ops", "proc_ops", "netlink_ops",
+                                              "uring_ops", "random"}));
     EXPECT_EQ(j.at("driver"), "kdemo");
     EXPECT_EQ(j.at("sum"), -7);
     EXPECT_TRUE(j.at("sum").is_number_integer());

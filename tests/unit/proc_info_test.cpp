@@ -23,6 +23,8 @@ const std::string good =
     "ioctl_ops: 100\n"
     "sysfs_ops: 5\n"
     "proc_ops: 6\n"
+    "netlink_ops: 7\n"
+    "uring_ops: 8\n"
     "random: 18446744073709551615\n";
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
@@ -47,6 +49,8 @@ TEST(ProcInfo, ParsesEveryField) {
     EXPECT_EQ(d.num[index(info_field::ioctl_ops)], 100U);
     EXPECT_EQ(d.num[index(info_field::sysfs_ops)], 5U);
     EXPECT_EQ(d.num[index(info_field::proc_ops)], 6U);
+    EXPECT_EQ(d.num[index(info_field::netlink_ops)], 7U);
+    EXPECT_EQ(d.num[index(info_field::uring_ops)], 8U);
     EXPECT_EQ(d.num[index(info_field::random)], UINT64_MAX);
 }
 

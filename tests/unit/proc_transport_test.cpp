@@ -14,7 +14,7 @@ namespace {
 const char* const info_text =
     "driver: kdemo\nversion: 1.0.0\nabi: 1\ndevice: kdemo0\nmsg_max: 8192\nmsg_len: 5\n"
     "sum: 40\ncount: 4\ngeneration: 17\nopens: 0\nioctl_ops: 0\nsysfs_ops: 0\nproc_ops: 9\n"
-    "random: 7\n";
+    "netlink_ops: 0\nuring_ops: 0\nrandom: 7\n";
 
 class ProcTransport : public testing::Test {
   protected:

@@ -27,6 +27,8 @@ class SysfsTransport : public testing::Test {
         dir.write("stats/ioctl_ops", "2\n");
         dir.write("stats/sysfs_ops", "3\n");
         dir.write("stats/proc_ops", "4\n");
+        dir.write("stats/netlink_ops", "5\n");
+        dir.write("stats/uring_ops", "6\n");
     }
 
     test::temp_dir dir;

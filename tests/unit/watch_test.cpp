@@ -90,7 +90,8 @@ TEST_F(FakeSysfsDevice, WatcherStartsFromTheCurrentStateAndTimesOut) {
 TEST_F(FakeSysfsDevice, InfoOverSysfsSaysWhatIsMissing) {
     dir.write("msg_max", "4095\n");
     dir.write("random", "1\n");
-    for (const char* f : {"stats/opens", "stats/ioctl_ops", "stats/sysfs_ops", "stats/proc_ops"})
+    for (const char* f : {"stats/opens", "stats/ioctl_ops", "stats/sysfs_ops", "stats/proc_ops",
+                          "stats/netlink_ops", "stats/uring_ops"})
         dir.write(f, "0\n");
     device d(fake_entry(dir), {transport_kind::sysfs, {}});
     const info i = d.info();

@@ -33,6 +33,8 @@ device_sample sample_of(std::string device, const kctl::info& info) {
     s.ioctl_ops = info.number(F::ioctl_ops);
     s.sysfs_ops = info.number(F::sysfs_ops);
     s.proc_ops = info.number(F::proc_ops);
+    s.netlink_ops = info.number(F::netlink_ops);
+    s.uring_ops = info.number(F::uring_ops);
     return s;
 }
 
@@ -121,7 +123,11 @@ std::vector<family> families() {
              if (d.error != 0)
                  return;
              const std::pair<std::string_view, const std::optional<std::uint64_t>*> ops[] = {
-                 {"ioctl", &d.ioctl_ops}, {"sysfs", &d.sysfs_ops}, {"proc", &d.proc_ops}};
+                 {"ioctl", &d.ioctl_ops},
+                 {"sysfs", &d.sysfs_ops},
+                 {"proc", &d.proc_ops},
+                 {"netlink", &d.netlink_ops},
+                 {"uring", &d.uring_ops}};
              for (const auto& [transport, value] : ops) {
                  if (value->has_value())
                      out += fmt::format("kdemo_operations_total{{{},transport=\"{}\"}} {}\n",

@@ -32,6 +32,8 @@ struct device_sample {
     std::optional<std::uint64_t> ioctl_ops;
     std::optional<std::uint64_t> sysfs_ops;
     std::optional<std::uint64_t> proc_ops;
+    std::optional<std::uint64_t> netlink_ops;
+    std::optional<std::uint64_t> uring_ops;
 };
 
 /// The fields `info` has, by name.

@@ -103,10 +103,10 @@ std::string sum_text(const kctl::sum_result& s) {
 namespace {
 
 constexpr std::array<info_field, info_field_count> info_fields = {
-    info_field::driver,     info_field::version, info_field::abi,       info_field::device,
-    info_field::msg_max,    info_field::msg_len, info_field::sum,       info_field::count,
-    info_field::generation, info_field::opens,   info_field::ioctl_ops, info_field::sysfs_ops,
-    info_field::proc_ops,   info_field::random};
+    info_field::driver,     info_field::version,     info_field::abi,       info_field::device,
+    info_field::msg_max,    info_field::msg_len,     info_field::sum,       info_field::count,
+    info_field::generation, info_field::opens,       info_field::ioctl_ops, info_field::sysfs_ops,
+    info_field::proc_ops,   info_field::netlink_ops, info_field::uring_ops, info_field::random};
 
 json info_value(const kctl::info& i, info_field f) {
     if (!i.has(f))

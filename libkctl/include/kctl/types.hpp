@@ -78,10 +78,12 @@ enum class info_field : std::uint8_t {
     ioctl_ops,
     sysfs_ops,
     proc_ops,
+    netlink_ops,
+    uring_ops,
     random,
 };
 
-inline constexpr std::size_t info_field_count = 14;
+inline constexpr std::size_t info_field_count = 16;
 
 /// The key of a field, exactly as in /proc/kdemo/kdemoN/info ("msg_max", "ioctl_ops", ...).
 KCTL_API std::string_view to_string(info_field field) noexcept;
@@ -117,6 +119,8 @@ class KCTL_API info {
     std::uint64_t ioctl_ops() const noexcept;
     std::uint64_t sysfs_ops() const noexcept;
     std::uint64_t proc_ops() const noexcept;
+    std::uint64_t netlink_ops() const noexcept;
+    std::uint64_t uring_ops() const noexcept;
     std::uint64_t random() const noexcept;
 
   private:

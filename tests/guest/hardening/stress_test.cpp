@@ -387,9 +387,10 @@ void proc_msg_reader(Worker& w) {
 
 // proc info: the keys, exactly and in order.
 bool parse_info(const std::string& text, std::map<std::string, std::string>& kv) {
-    static const char* const keys[] = {
-        "driver", "version",    "abi",   "device",    "msg_max",   "msg_len",  "sum",
-        "count",  "generation", "opens", "ioctl_ops", "sysfs_ops", "proc_ops", "random"};
+    static const char* const keys[] = {"driver",     "version",     "abi",       "device",
+                                       "msg_max",    "msg_len",     "sum",       "count",
+                                       "generation", "opens",       "ioctl_ops", "sysfs_ops",
+                                       "proc_ops",   "netlink_ops", "uring_ops", "random"};
     kv.clear();
     size_t pos = 0;
     for (const char* key : keys) {

@@ -148,9 +148,10 @@ TEST_P(KctlCommand, Reset) {
     EXPECT_EQ(state().count, 0u);
 }
 
-const char* const kInfoKeys[] = {"driver",    "version",   "abi",      "device",     "msg_max",
-                                 "msg_len",   "sum",       "count",    "generation", "opens",
-                                 "ioctl_ops", "sysfs_ops", "proc_ops", "random"};
+const char* const kInfoKeys[] = {"driver",     "version",     "abi",       "device",
+                                 "msg_max",    "msg_len",     "sum",       "count",
+                                 "generation", "opens",       "ioctl_ops", "sysfs_ops",
+                                 "proc_ops",   "netlink_ops", "uring_ops", "random"};
 
 TEST_P(KctlCommand, Info) {
     ASSERT_EQ(set_msg(rw.get(), "12345"), 0);

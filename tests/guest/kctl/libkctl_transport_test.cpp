@@ -192,7 +192,7 @@ TEST_P(LibkctlInfo, MatchesGetInfo) {
     for (F f : {F::driver, F::version, F::abi, F::msg_len})
         EXPECT_EQ(i.has(f), !partial) << kctl::to_string(f);
     for (F f : {F::device, F::msg_max, F::sum, F::count, F::generation, F::opens, F::ioctl_ops,
-                F::sysfs_ops, F::proc_ops, F::random})
+                F::sysfs_ops, F::proc_ops, F::netlink_ops, F::uring_ops, F::random})
         EXPECT_TRUE(i.has(f)) << kctl::to_string(f);
     if (!partial) {
         EXPECT_EQ(i.driver(), raw.driver);

@@ -95,7 +95,9 @@ const FileMode kOtherSysfs[] = {{"sum", "0444", false},
                                 {"stats/opens", "0444", false},
                                 {"stats/ioctl_ops", "0444", false},
                                 {"stats/sysfs_ops", "0444", false},
-                                {"stats/proc_ops", "0444", false}};
+                                {"stats/proc_ops", "0444", false},
+                                {"stats/netlink_ops", "0444", false},
+                                {"stats/uring_ops", "0444", false}};
 
 // proc is not udev's: root only for writing.
 const FileMode kProc[] = {{"message", "0644", false},
@@ -354,9 +356,9 @@ TEST_F(UdevOutsider, ReadsEverySysfsAttributeAndProcFile) {
     ASSERT_EQ(set_msg(rw.get(), "readable"), 0);
     std::string report = as_user("outsider", [] {
         std::string out;
-        for (const auto& f :
-             {"message", "sum", "count", "generation", "msg_max", "random", "stats/opens",
-              "stats/ioctl_ops", "stats/sysfs_ops", "stats/proc_ops"}) {
+        for (const auto& f : {"message", "sum", "count", "generation", "msg_max", "random",
+                              "stats/opens", "stats/ioctl_ops", "stats/sysfs_ops", "stats/proc_ops",
+                              "stats/netlink_ops", "stats/uring_ops"}) {
             Io io = read_file(sysfs_path(f));
             if (io.err || io.data.empty())
                 out += std::string("sysfs ") + f + ": " + std::strerror(io.err) + "\n";

@@ -116,6 +116,8 @@ struct kdemo_batch {
  * @sysfs_ops: sysfs show/store calls handled
  * @proc_ops: /proc reads (content generations) and writes handled
  * @random: a fresh random number on every call
+ * @netlink_ops: generic netlink requests handled (KDEMO_INFO_SIZE_VER1)
+ * @uring_ops: io_uring commands handled (KDEMO_INFO_SIZE_VER1)
  *
  * The size bits encoded in the command number are not checked: @size is
  * what counts, so callers built against a larger future struct still work.
@@ -136,9 +138,13 @@ struct kdemo_info {
 	__u64 sysfs_ops;
 	__u64 proc_ops;
 	__u64 random;
+	/* since KDEMO_INFO_SIZE_VER1 */
+	__u64 netlink_ops;
+	__u64 uring_ops;
 };
 
 #define KDEMO_INFO_SIZE_VER0 184 /* sizeof first published struct */
+#define KDEMO_INFO_SIZE_VER1 200 /* + netlink_ops, uring_ops */
 
 /**
  * struct kdemo_snapshot - the read-only page mmap() of /dev/kdemoN maps
