@@ -136,13 +136,13 @@ TEST_F(Metrics, EveryDeviceHasEveryFamily) {
         EXPECT_EQ(e.types.at(f), f.ends_with("_total") ? "counter" : "gauge") << f;
     for (int dev = 0; dev < static_cast<int>(kKctlConfig.ndevs); dev++) {
         EXPECT_EQ(e.at("kdemo_device_up", dev), "1");
-        for (const char* t : {"ioctl", "sysfs", "proc"})
+        for (const char* t : {"ioctl", "sysfs", "proc", "netlink", "uring"})
             EXPECT_TRUE(e.has("kdemo_operations_total{device=\"kdemo" + std::to_string(dev) + "\"" +
                               ops(t) + "}"))
                 << t << " of kdemo" << dev;
     }
-    // HELP, TYPE and one sample each, 3 per device for the ops, and kdemo_up.
-    EXPECT_EQ(e.samples.size(), 1 + 3 * 8 + 3 * 3u);
+    // HELP, TYPE and one sample each, 5 per device for the ops, and kdemo_up.
+    EXPECT_EQ(e.samples.size(), 1 + 3 * 8 + 3 * 5u);
     EXPECT_EQ(e.lines, 2 * families.size() + e.samples.size());
 }
 
