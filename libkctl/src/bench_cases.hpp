@@ -4,6 +4,7 @@
 #ifndef KCTL_SRC_BENCH_CASES_HPP
 #define KCTL_SRC_BENCH_CASES_HPP
 
+#include <kctl/bench.hpp>
 #include <kctl/kctl.hpp>
 
 #include <array>

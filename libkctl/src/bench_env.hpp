@@ -3,6 +3,7 @@
 #ifndef KCTL_SRC_BENCH_ENV_HPP
 #define KCTL_SRC_BENCH_ENV_HPP
 
+#include <kctl/bench.hpp>
 #include <kctl/kctl.hpp>
 
 namespace kctl::detail::bench {

@@ -10,6 +10,7 @@
 #ifndef KCTL_SRC_BENCH_IMPL_HPP
 #define KCTL_SRC_BENCH_IMPL_HPP
 
+#include <kctl/bench.hpp>
 #include <kctl/kctl.hpp>
 
 #include <time.h>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The statistics of kctl bench: median, nearest-rank percentile, a log-bucket histogram.
+#include <kctl/bench.hpp>
 #include <kctl/kctl.hpp>
 
 #include <algorithm>

@@ -4,6 +4,7 @@
 #ifndef KCTL_TOOL_CMD_BENCH_HPP
 #define KCTL_TOOL_CMD_BENCH_HPP
 
+#include <kctl/bench.hpp>
 #include <kctl/kctl.hpp>
 
 #include <string>

@@ -14,7 +14,6 @@
 #include <kctl/error.hpp>
 #include <kctl/discovery.hpp>
 #include <kctl/device.hpp>
-#include <kctl/bench.hpp>
 // clang-format on
 
 #undef KCTL_INSIDE_KCTL_HPP

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Part of libkctl. Include <kctl/kctl.hpp>, not this file.
-//
 // The benchmark engine behind `kctl bench`: every transport on every operation it supports,
 // side by side in one run, against two floors measured in the same run (a null system call
 // and a null ioctl on the same node). See docs/BENCHMARKS.md for what each number means.
 #ifndef KCTL_BENCH_HPP
 #define KCTL_BENCH_HPP
 
-#ifndef KCTL_INSIDE_KCTL_HPP
-#error "Only <kctl/kctl.hpp> can be included directly."
-#endif
+// Not part of libkctl's ABI: the static library kctl_bench, used by kctl and its tests, and
+// neither installed nor included by <kctl/kctl.hpp>.
+
+#include <kctl/kctl.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -36,7 +35,7 @@ enum class section : std::uint8_t {
 };
 
 /// "floor", "operation", "file", "batch", "message", "threads", "wakeup".
-KCTL_API std::string_view to_string(section s) noexcept;
+std::string_view to_string(section s) noexcept;
 
 /// What the progress callback is told, after each step of a run.
 struct progress {
@@ -99,7 +98,7 @@ enum class row_status : std::uint8_t {
 };
 
 /// "planned", "ok", "skipped", "failed".
-KCTL_API std::string_view to_string(row_status s) noexcept;
+std::string_view to_string(row_status s) noexcept;
 
 /// One row of the report.
 struct row {
@@ -180,33 +179,33 @@ struct report {
     double elapsed_s = 0;
 
     /// The row with this id, or nullptr.
-    KCTL_API const row* find(std::string_view id) const noexcept;
+    const row* find(std::string_view id) const noexcept;
 };
 
 /// The rows a run with these options would have, not yet measured: `msg_max` sizes the
 /// message rows, `max_threads` (not 0) the threads rows. Pure: touches no device.
-KCTL_API std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads);
+std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads);
 
 /// The project's targets, evaluated on `rows` (rows not there or not measured: no ratio).
-KCTL_API std::vector<target> evaluate_targets(std::span<const row> rows);
+std::vector<target> evaluate_targets(std::span<const row> rows);
 
 /// Runs the benchmark on the device. Throws kctl::error if the device cannot be found or
 /// nothing about it can be read; rows that cannot run (no permission, no such transport) are
 /// reported as skipped with a note. Changes the device: the message is restored at the end,
 /// the accumulator is left reset (sum 0, count 0), the generation grows.
-KCTL_API report run(const options& o);
+report run(const options& o);
 
 /// Median of `v` (the mean of the two middle values for an even count); 0 if empty.
-KCTL_API double median(std::vector<double> v);
+double median(std::vector<double> v);
 /// Nearest-rank percentile, p in (0, 100]: the smallest value with at least p% of the values
 /// at or below it; 0 if empty.
-KCTL_API double percentile(std::vector<double> v, double p);
+double percentile(std::vector<double> v, double p);
 
 /// A histogram of non-negative integers (clock ticks, nanoseconds) in constant memory, for
 /// percentiles of many timed groups: values below 128 are exact, larger ones fall into
 /// buckets 1/128 of their power of two wide (at most 0.8% apart). Integer work only, which
 /// matters where floating point is emulated.
-class KCTL_API histogram {
+class histogram {
   public:
     histogram();
     /// Adds `n` observations of `value`.

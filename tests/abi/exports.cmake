@@ -1,0 +1,36 @@
+# cmake -DNM=nm -DLIB=libkctl.so -P exports.cmake: fails on any exported symbol that is not
+# the public kctl:: API at version KCTL_1.0.
+execute_process(COMMAND ${NM} -D --defined-only --with-symbol-versions ${LIB}
+  OUTPUT_VARIABLE raw RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+execute_process(COMMAND ${NM} -D --defined-only -C ${LIB} OUTPUT_VARIABLE demangled)
+string(REPLACE "\n" ";" lines "${raw}")
+string(REPLACE "\n" ";" names "${demangled}")
+set(bad "")
+set(count 0)
+foreach(line IN LISTS lines)
+  if(line STREQUAL "")
+    continue()
+  endif()
+  string(REGEX REPLACE "^[0-9a-f]* [A-Za-z] " "" sym "${line}")
+  if(sym MATCHES "^KCTL_1\\.0(@@KCTL_1\\.0)?$")
+    continue()
+  endif()
+  math(EXPR count "${count} + 1")
+  # _ZN4kctl: a kctl:: name; _ZNK4kctl: a const member; _ZT[ISV]N4kctl: typeinfo, its name,
+  # the vtable of a kctl class. kctl::detail (6detail) and kctl::bench (5bench) are private.
+  if(NOT sym MATCHES "^_Z(N|NK|T[ISV]N)4kctl" OR sym MATCHES "^_Z(N|NK)4kctl(6detail|5bench)"
+     OR NOT sym MATCHES "@@KCTL_1\\.0$")
+    list(APPEND bad "${sym}")
+  endif()
+endforeach()
+if(bad)
+  list(JOIN bad "\n  " text)
+  message(FATAL_ERROR "libkctl exports what is not its public API:\n  ${text}")
+endif()
+if(count LESS 50)
+  message(FATAL_ERROR "only ${count} symbols exported: is ${LIB} the real library?")
+endif()
+message(STATUS "${count} symbols, all kctl:: at KCTL_1.0")
