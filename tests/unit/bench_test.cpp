@@ -448,6 +448,8 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair(std::vector<std::string>{"bench", "--transports", "ioctl,auto"}, exit_usage),
         std::make_pair(std::vector<std::string>{"bench", "--ops", "frob"}, exit_usage),
         std::make_pair(std::vector<std::string>{"bench", "extra"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"-t", "ioctl", "bench"}, exit_usage),
+        std::make_pair(std::vector<std::string>{"bench", "-t", "sysfs"}, exit_usage),
         std::make_pair(std::vector<std::string>{"bench", "--from", "/nonexistent.json"},
                        exit_usage),
         std::make_pair(std::vector<std::string>{"bench", "--from", "/dev/null"}, exit_failure),
@@ -467,7 +469,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(BenchCmdline, NoDeviceIsReportedLikeEveryCommand) {
     const result r = run_kctl({"bench", "--duration", "1"});
-    EXPECT_EQ(r.err, "kctl: bench: kdemo-unit-test-none: No such device\n");
+    EXPECT_EQ(r.err,
+              "kctl: bench: kdemo-unit-test-none: No such device\n" + test::no_module_hint());
     EXPECT_EQ(r.out, "");
 }
 

@@ -2,7 +2,9 @@
 // kctl's command line, table-driven like ethtool's test-cmdline.c: arguments -> exit status.
 // Device commands name a device that does not exist, so they fail the same way everywhere.
 #include <gtest/gtest.h>
+
 #include <stdlib.h>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -92,13 +94,13 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Cmdline, DeviceErrorNamesCommandDeviceAndStrerror) {
     const result r = run_kctl({"sum"});
-    EXPECT_EQ(r.err, "kctl: sum: kdemo-unit-test-none: No such device\n");
+    EXPECT_EQ(r.err, "kctl: sum: kdemo-unit-test-none: No such device\n" + test::no_module_hint());
     EXPECT_EQ(r.out, "");
 }
 
 TEST(Cmdline, DeviceFlagOverridesTheEnvironment) {
     const result r = run_kctl({"-d", "kdemo63", "set-msg", "hi"});
-    EXPECT_EQ(r.err, "kctl: set-msg: kdemo63: No such device\n");
+    EXPECT_EQ(r.err, "kctl: set-msg: kdemo63: No such device\n" + test::no_module_hint());
 }
 
 TEST(Cmdline, TransportFromTheEnvironmentIsChecked) {

@@ -65,12 +65,26 @@ TEST(ListOutput, NoDevicesIsAnEmptyArray) {
 }
 
 TEST(MsgOutput, HasMessageAndLength) {
-    EXPECT_EQ(dump(msg_json("hi")), R"({"message":"hi","length":2})");
+    EXPECT_EQ(dump(msg_json("hi")), R"({"message":"hi","message_base64":"aGk=","length":2})");
+}
+
+TEST(MsgOutput, Base64IsRfc4648) {
+    // RFC 4648, section 10
+    const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                           {"f", "Zg=="},
+                                                           {"fo", "Zm8="},
+                                                           {"foo", "Zm9v"},
+                                                           {"foob", "Zm9vYg=="},
+                                                           {"fooba", "Zm9vYmE="},
+                                                           {"foobar", "Zm9vYmFy"}};
+    for (const auto& [in, out] : vectors)
+        EXPECT_EQ(base64(in), out) << in;
+    EXPECT_EQ(base64(std::string("\x00\xff\xfe", 3)), "AP/+");
 }
 
 TEST(MsgOutput, BytesThatAreNotUtf8DoNotBreakTheDocument) {
     const std::string out = dump(msg_json(std::string("a\xff", 2)));
-    EXPECT_EQ(out, "{\"message\":\"a\xEF\xBF\xBD\",\"length\":2}");
+    EXPECT_EQ(out, "{\"message\":\"a\xEF\xBF\xBD\",\"message_base64\":\"Yf8=\",\"length\":2}");
 }
 
 TEST(SumOutput, NumbersAreNumbers) {
@@ -118,9 +132,10 @@ TEST(WatchOutput, JsonLineHasTimeGenerationWhatChangedAndValues) {
     const kctl::state before{4, 1, 1, "a"};
     const kctl::state now{5, 3, 2, "a"};
     const change c = diff(before, now, at(1700000000, 42));
-    EXPECT_EQ(dump(change_json(c)),
-              R"({"time":"2023-11-14T22:13:20.000042Z","generation":5,)"
-              R"("changed":["sum","count"],"message":"a","sum":3,"count":2})");
+    EXPECT_EQ(
+        dump(change_json(c)),
+        R"({"time":"2023-11-14T22:13:20.000042Z","generation":5,)"
+        R"("changed":["sum","count"],"message":"a","message_base64":"YQ==","sum":3,"count":2})");
     EXPECT_EQ(change_text(c), "2023-11-14T22:13:20.000042Z generation 5: sum=3 count=2\n");
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,6 +21,14 @@ struct result {
     std::string out;
     std::string err;
 };
+
+/// The line kctl adds after "No such device" when no kdemo device exists at all, as on this
+/// machine, whose kernel has no kdemo module (it runs in the guest); none if one is loaded.
+inline std::string no_module_hint() {
+    if (std::filesystem::exists("/sys/class/kdemo"))
+        return "";
+    return "kctl: hint: no kdemo device exists: is the module loaded? (kctl module load)\n";
+}
 
 inline result run_kctl(std::vector<std::string> args, const std::string& input = "") {
     ::setenv("KCTL_DEVICE", "kdemo-unit-test-none", 1);

@@ -2,8 +2,13 @@
 // kctl's command line: global options, the command groups, error reporting, exit status.
 #include <CLI/CLI.hpp>
 
+#include <grp.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <vector>
 
 #include "context.hpp"
 
@@ -35,6 +40,42 @@ void print_error(const context& ctx, const std::string& what, int err) {
     if (err != 0)
         ctx.streams.err << ": " << std::strerror(err);
     ctx.streams.err << '\n';
+}
+
+/// Whether the caller is in the group the udev rule names (false if there is no such group).
+bool in_group_kdemo(bool& group_exists) {
+    const group* g = ::getgrnam("kdemo");
+    group_exists = g != nullptr;
+    if (!g)
+        return false;
+    if (::getegid() == g->gr_gid)
+        return true;
+    const int n = ::getgroups(0, nullptr);
+    std::vector<gid_t> groups(static_cast<std::size_t>(std::max(n, 0)));
+    if (n > 0 && ::getgroups(n, groups.data()) == n)
+        return std::find(groups.begin(), groups.end(), g->gr_gid) != groups.end();
+    return false;
+}
+
+/// What to do about the two errors a new user meets first, on a line of its own after the
+/// error (which keeps its "kctl: COMMAND: WHAT: STRERROR" form): no device at all (the
+/// module is not loaded), and no permission while outside group kdemo.
+void print_hint(const context& ctx, int err) {
+    std::string hint;
+    if (err == ENODEV) {
+        try {
+            if (kctl::list_devices().empty())
+                hint = "no kdemo device exists: is the module loaded? (kctl module load)";
+        } catch (const std::exception&) {
+        }
+    } else if ((err == EACCES || err == EPERM) && ::geteuid() != 0) {
+        bool exists = false;
+        if (!in_group_kdemo(exists))
+            hint = exists ? "not in group kdemo? see docs/ADMIN.md (sudo usermod -aG kdemo USER)"
+                          : "there is no group kdemo: see docs/ADMIN.md (sudo kctl udev install)";
+    }
+    if (!hint.empty())
+        ctx.streams.err << "kctl: hint: " << hint << '\n';
 }
 
 std::string describe(const kctl::error& e) {
@@ -99,6 +140,7 @@ int run(int argc, const char* const* argv, io& streams) {
         return exit_usage;
     } catch (const kctl::error& e) {
         print_error(ctx, describe(e), e.code().value());
+        print_hint(ctx, e.code().value());
     } catch (const failure& e) {
         print_error(ctx, e.what(), e.err());
     } catch (const std::system_error& e) {

@@ -484,6 +484,12 @@ bn::options make_options(const context& ctx, const bench_args& a) {
 
 int bench(const context& ctx, const bench_args& a) {
     std::ostream& out = ctx.streams.out;
+    // Every transport is measured side by side: the global -t would mean nothing here.
+    if (ctx.g.transport != "auto")
+        throw CLI::ValidationError("--transport",
+                                   "bench measures every transport; choose rows with "
+                                   "--transports " +
+                                       ctx.g.transport);
     if (a.schema) {
         out << bench_schema() << std::flush;
         return exit_ok;
@@ -527,6 +533,14 @@ int bench(const context& ctx, const bench_args& a) {
                 return;
             *last = now;
             err << "\r\033[K" << bench_progress(p) << std::flush;
+        };
+    } else if (ctx.g.verbose) {  // -v without a terminal: a line per round, for logs
+        auto last_round = std::make_shared<unsigned>(~0U);
+        o.on_progress = [&err, last_round](const bn::progress& p) {
+            if (p.round == *last_round)
+                return;
+            *last_round = p.round;
+            err << bench_progress(p) << '\n' << std::flush;
         };
     }
     bn::report r;

@@ -88,8 +88,35 @@ std::string list_text(const std::vector<device_row>& rows) {
     return out;
 }
 
+std::string base64(std::string_view bytes) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        const auto v = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i]) << 16 |
+                                                  static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                                                  static_cast<unsigned char>(bytes[i + 2]));
+        for (const int shift : {18, 12, 6, 0})
+            out.push_back(alphabet[(v >> shift) & 63]);
+    }
+    if (const std::size_t rest = bytes.size() - i; rest > 0) {
+        std::uint32_t v = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i]) << 16);
+        if (rest == 2)
+            v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1]) << 8);
+        out.push_back(alphabet[(v >> 18) & 63]);
+        out.push_back(alphabet[(v >> 12) & 63]);
+        out.push_back(rest == 2 ? alphabet[(v >> 6) & 63] : '=');
+        out.push_back('=');
+    }
+    return out;
+}
+
 json msg_json(std::string_view message) {
-    return {{"message", std::string(message)}, {"length", message.size()}};
+    return {{"message", std::string(message)},
+            {"message_base64", base64(message)},
+            {"length", message.size()}};
 }
 
 json sum_json(const kctl::sum_result& s) {
@@ -153,9 +180,10 @@ json change_json(const change& c) {
         changed.push_back("sum");
     if (c.count)
         changed.push_back("count");
-    return {{"time", iso_time(c.when)}, {"generation", c.now.generation},
-            {"changed", changed},       {"message", c.now.message},
-            {"sum", c.now.sum},         {"count", c.now.count}};
+    return {
+        {"time", iso_time(c.when)}, {"generation", c.now.generation},          {"changed", changed},
+        {"message", c.now.message}, {"message_base64", base64(c.now.message)}, {"sum", c.now.sum},
+        {"count", c.now.count}};
 }
 
 std::string change_text(const change& c) {

@@ -20,6 +20,11 @@ using json = nlohmann::ordered_json;
 /// One JSON document, compact; bytes that are not UTF-8 become U+FFFD.
 std::string dump(const json& j);
 
+/// RFC 4648 base64 with padding: the lossless form of a message in --json ("message_base64"
+/// beside the "message" text, in which bytes that are not UTF-8 become U+FFFD). Twenty lines
+/// rather than a library: Debian's libb64 is unmaintained, and OpenSSL for this is a lot.
+std::string base64(std::string_view bytes);
+
 /// A message for a one-line text form: printable ASCII as is, \" \\ \n \t, else \xNN.
 std::string quote(std::string_view bytes);
 

@@ -119,6 +119,16 @@ TEST_F(KctlBench, FiltersAndTheTable) {
         EXPECT_EQ(p.out.find(filtered_out), std::string::npos) << filtered_out << "\n" << p.out;
 }
 
+TEST_F(KctlBench, VerboseWithoutATerminalLogsALinePerRound) {
+    const Proc p = kctl({"-v", "bench", "--duration", "1", "--samples", "3", "--transports",
+                         "ioctl", "--ops", "sum"});
+    EXPECT_EQ(p.status, 0) << p.err;
+    for (const char* want :
+         {"kctl bench: warm-up ", "kctl bench: round 1/3 ", "kctl bench: round 3/3 "})
+        EXPECT_NE(p.err.find(want), std::string::npos) << want << "\n" << p.err;
+    EXPECT_EQ(p.err.find('\r'), std::string::npos) << "no terminal updates in a log";
+}
+
 TEST_F(KctlBench, WithoutWritePermissionMutationsAreSkippedWithANote) {
     ASSERT_EQ(set_msg(rw.get(), "kept"), 0);
     ASSERT_EQ(add(rw.get(), 7), 0);
@@ -150,6 +160,7 @@ TEST_F(KctlBench, UsageErrorsExitTwo) {
          std::vector<std::vector<std::string>>{{"bench", "--duration", "0"},
                                                {"bench", "--samples", "1"},
                                                {"bench", "--transports", "auto"},
+                                               {"-t", "ioctl", "bench"},
                                                {"bench", "--ops", "watch,frob"}}) {
         const Proc p = kctl(args);
         EXPECT_EQ(p.status, 2) << args.back() << ": " << p.err;

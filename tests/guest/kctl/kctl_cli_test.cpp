@@ -95,7 +95,22 @@ TEST_P(KctlCommand, GetMsg) {
     EXPECT_EQ(text.out, msg + "\n");
     EXPECT_EQ(bytes.out, msg);
     json j = parse(js);
-    EXPECT_EQ(j, json({{"message", msg}, {"length", msg.size()}}));
+    EXPECT_EQ(j.at("message"), msg);
+    EXPECT_EQ(j.at("length"), msg.size());
+    EXPECT_TRUE(j.at("message_base64").is_string());
+}
+
+TEST_P(KctlCommand, GetMsgJsonCarriesBinaryBytesLosslessly) {
+    const std::string msg("\x00\xff\xfehi", 5);
+    ASSERT_EQ(set_msg(rw.get(), msg), 0);
+    Proc js = run({"get-msg"}, true);
+    if (mmap()) {
+        expect_refused(js, "get-msg");
+        return;
+    }
+    json j = parse(js);
+    EXPECT_EQ(j.at("message_base64"), "AP/+aGk=");  // base64 -w0 of those five bytes
+    EXPECT_EQ(j.at("length"), 5u);
 }
 
 TEST_P(KctlCommand, Add) {

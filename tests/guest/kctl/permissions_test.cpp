@@ -406,7 +406,9 @@ TEST_P(OutsiderWrite, KctlExits1WithPermissionDenied) {
     EXPECT_EQ(p.status, 1);
     EXPECT_EQ(p.out, "");
     EXPECT_EQ(p.err, std::string("kctl: ") + GetParam().command +
-                         ": kdemo0 via auto: " + std::strerror(EACCES) + "\n");
+                         ": kdemo0 via auto: " + std::strerror(EACCES) +
+                         "\nkctl: hint: not in group kdemo? see docs/ADMIN.md (sudo usermod -aG "
+                         "kdemo USER)\n");
     EXPECT_EQ(state().generation, before.generation);
 }
 
