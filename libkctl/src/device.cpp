@@ -119,7 +119,9 @@ watcher device::watch() {
     device_core& core = live(core_, operation::watch);
     std::unique_ptr<detail::watch_source> source;
     core.run(operation::watch, [&source](transport& t) { return t.watch(source); });
-    return watcher(std::make_unique<detail::watch_impl>(core_, std::move(source),
+    // The watcher reads the state with a core of its own: a thread may wait while another
+    // uses the device (the thread rule in <kctl/device.hpp>).
+    return watcher(std::make_unique<detail::watch_impl>(core.fork(), std::move(source),
                                                         core.last(operation::watch)));
 }
 

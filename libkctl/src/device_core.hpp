@@ -33,6 +33,11 @@ class device_core {
     const sum_shortcut& shortcut() const noexcept { return sum_shortcut_; }
     /// The transport asked for at open (automatic included).
     transport_kind requested() const noexcept { return requested_; }
+    /// A core of the same device, request, factory and logger with transports and choices
+    /// of its own, so that another thread can use it (a watcher reads its state with one).
+    std::shared_ptr<device_core> fork() const {
+        return std::make_shared<device_core>(entry_, requested_, make_, log_);
+    }
 
     /// Runs `fn(transport&) -> errno` on the transport chosen for `op`: the cached choice
     /// first, then the plan. Throws kctl::error. `msg_size` matters for set-msg only.

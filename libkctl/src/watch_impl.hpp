@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// What kctl::watcher holds: the polled source and the device it reads the state from.
+// What kctl::watcher holds: the polled source and a device core of its own (not the one of
+// the device it came from, which another thread may be using) to read the state with.
 #ifndef KCTL_SRC_WATCH_IMPL_HPP
 #define KCTL_SRC_WATCH_IMPL_HPP
 
@@ -23,7 +24,8 @@ class watch_impl {
     std::unique_ptr<watch_source> source;
 
   private:
-    /// Reads sum, count, generation and message through the device's own transports.
+    /// Reads sum, count, generation and message of one moment: the message between two sums
+    /// of the same generation (every change moves the generation), retried until they agree.
     state read_state();
     [[noreturn]] void raise(int err) const;
 

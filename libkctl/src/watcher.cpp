@@ -22,12 +22,18 @@ void watch_impl::raise(int err) const {
 
 state watch_impl::read_state() {
     state s;
-    sum_result r;
-    core_->run(operation::sum, [&r](transport& t) { return t.sum(r); });
-    core_->run(operation::get_msg, [&s](transport& t) { return t.get_msg(s.message); });
-    s.generation = r.generation;
-    s.sum = r.sum;
-    s.count = r.count;
+    sum_result before, after;
+    core_->run(operation::sum, [&before](transport& t) { return t.sum(before); });
+    for (;;) {
+        core_->run(operation::get_msg, [&s](transport& t) { return t.get_msg(s.message); });
+        core_->run(operation::sum, [&after](transport& t) { return t.sum(after); });
+        if (after.generation == before.generation)
+            break;
+        before = after;  // something changed meanwhile: the message may be of either moment
+    }
+    s.generation = after.generation;
+    s.sum = after.sum;
+    s.count = after.count;
     return s;
 }
 

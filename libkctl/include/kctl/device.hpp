@@ -45,7 +45,12 @@ struct state {
 /// the sum on the watcher's own descriptor) or, if the node is not readable, on the sysfs
 /// `generation` attribute (POLLPRI|POLLERR after sysfs_notify, re-armed by reading it).
 /// Several changes in quick succession may be reported as one (the generation then grows by
-/// more than one). Move-only; keeps the device's transports alive.
+/// more than one). Each reported state is of one moment (message, sum, count and generation
+/// read between two equal generations). Move-only; holds descriptors of its own.
+///
+/// Threads: a watcher and the device it came from share nothing mutable, so one thread may
+/// wait() while another uses the device. Each object itself (a device, a watcher) is for one
+/// thread at a time; the open_options::log callback may be called from both.
 class KCTL_API watcher {
   public:
     watcher() noexcept;
@@ -84,6 +89,10 @@ class KCTL_API watcher {
 /// (EINVAL, ERANGE, EMSGSIZE, ...) is thrown, never masked by trying another transport.
 ///
 /// Every error is a kctl::error (a std::system_error). A closed device throws EBADF.
+///
+/// Threads: a device is for one thread at a time (it caches its choices and its transports'
+/// buffers); use one device per thread, or lock around it. Distinct devices, even of the same
+/// node, and a device and its watchers may be used from different threads at once.
 class KCTL_API device {
   public:
     device() noexcept;
