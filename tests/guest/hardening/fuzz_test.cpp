@@ -854,8 +854,11 @@ TEST_P(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
                         Ptr dk;
                         m.data = fz.pointer(m.len, &dk);
                         if (dk == Ptr::Arena || dk == Ptr::ReadOnly || dk == Ptr::Straddle) {
-                            // longer than msg_max is EMSGSIZE whatever the bytes
-                            std::string bytes(std::min<size_t>(m.len, msg_max + 1), '\0');
+                            // longer than msg_max is EMSGSIZE whatever the bytes; no
+                            // more than the arena, its guards and the read-only page
+                            // can hold (place() drops the rest)
+                            std::string bytes(
+                                std::min<size_t>({m.len, msg_max + 1, kArena + 3 * kPage}), '\0');
                             for (auto& c : bytes)
                                 c = static_cast<char>(fz.u64());
                             A.place(m.data, bytes.data(), bytes.size());
