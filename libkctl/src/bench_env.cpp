@@ -13,6 +13,7 @@
 
 #include "bench_env.hpp"
 #include "bench_impl.hpp"
+#include "git_revision.h"  // generated: KCTL_GIT_REVISION
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -159,6 +160,7 @@ void detect_environment(kctl::bench::environment& env) {
     env.uid = ::getuid();
     env.euid = ::geteuid();
     env.library_version = kctl::version();
+    env.git_revision = KCTL_GIT_REVISION;
     env.null_syscall = "getppid";
     env.null_ioctl = "_IO(0xDE, 0xFF)";
 }

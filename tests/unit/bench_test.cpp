@@ -81,6 +81,7 @@ bn::report fake_report() {
     rep.env.null_syscall = "getppid";
     rep.env.null_ioctl = "_IO(0xDE, 0xFF)";
     rep.env.library_version = kctl::version();
+    rep.env.git_revision = "4f0605e1a2b3-dirty";
     rep.elapsed_s = 61.5;
     rep.rows = bn::plan(rep.settings, rep.env.msg_max, 2);
     double ns = 100;
@@ -333,6 +334,7 @@ TEST(BenchJson, OneDocumentWithEveryRow) {
         EXPECT_EQ(j["rows"][i]["id"], rep.rows[i].id);
     EXPECT_EQ(j["targets"].size(), rep.targets.size());
     EXPECT_EQ(j["environment"]["virtualization"]["hypervisor"], "TCG");
+    EXPECT_EQ(j["environment"]["git_revision"], "4f0605e1a2b3-dirty");
     EXPECT_EQ(j["settings"]["transports"], json({"mmap", "ioctl", "sysfs", "proc"}));
 }
 

@@ -119,6 +119,7 @@ json bench_json(const bn::report& r) {
                      {"abi", e.abi ? json(e.abi) : json(nullptr)},
                      {"msg_max", e.msg_max}};
     env["library_version"] = e.library_version;
+    env["git_revision"] = e.git_revision;
     env["floors"] = {{"null_syscall", e.null_syscall}, {"null_ioctl", e.null_ioctl}};
 
     const bn::options& o = r.settings;
@@ -371,6 +372,7 @@ bn::report bench_from_json(const json& j) {
     env.abi = d.at("abi").is_number() ? d["abi"].get<std::uint32_t>() : 0;
     env.msg_max = d.value("msg_max", std::uint64_t{0});
     env.library_version = str_or(e, "library_version");
+    env.git_revision = str_or(e, "git_revision");
     env.null_syscall = str_or(e.at("floors"), "null_syscall");
     env.null_ioctl = str_or(e.at("floors"), "null_ioctl");
 

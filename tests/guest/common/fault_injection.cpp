@@ -22,6 +22,27 @@ bool exists(const std::string& path) {
 }
 }  // namespace
 
+bool debug_kernel() {
+    const char* f = std::getenv("KDEMO_KERNEL_FLAVOUR");
+    return f && std::string(f) == "debug";
+}
+
+std::vector<uint64_t> spread(uint64_t span) {
+    unsigned bits = 0;
+    while ((uint64_t{1} << bits) < span)
+        bits++;
+    std::vector<uint64_t> order;
+    for (uint64_t i = 0; i < (uint64_t{1} << bits); i++) {
+        uint64_t r = 0;
+        for (unsigned b = 0; b < bits; b++)
+            if (i & (uint64_t{1} << b))
+                r |= uint64_t{1} << (bits - 1 - b);
+        if (r < span)
+            order.push_back(r);
+    }
+    return order;
+}
+
 std::string fault_injection_missing() {
     if (exists(kFailslab) && exists(kFailNth))
         return "";

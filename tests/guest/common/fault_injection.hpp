@@ -9,13 +9,26 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "common/sys.hpp"
 
 namespace kt {
 
+// Whether the guest boots the debug kernel: tests/vm/run exports the flavour
+// as KDEMO_KERNEL_FLAVOUR. Its checkers (kmemleak, fault injection, delayed
+// kobject releases) are what the debug kernel is for: a test that needs one
+// fails there when it is missing, and skips on the other kernels.
+bool debug_kernel();
+
 // Why this kernel cannot fail allocations per thread ("" if it can): it
 // needs /sys/kernel/debug/failslab and /proc/thread-self/fail-nth.
 std::string fault_injection_missing();
+
+// 0 .. span-1 in an order that spreads them over the span (0, span/2,
+// span/4, 3span/4, ...: bit-reversed), so that a short time budget still
+// samples all of it and a long one covers every point.
+std::vector<uint64_t> spread(uint64_t span);
 
 // A debugfs fault-injection knob, set for the life of the object and
 // restored afterwards.
@@ -71,3 +84,15 @@ int finit(int module_fd, const std::string& params);
 uint64_t count_load_points(FailNth& nth, int module_fd, const std::string& params);
 
 }  // namespace kt
+
+// Skips the test when @missing (why a checker it needs is absent) is not
+// empty, or fails it on the debug kernel, which must have every checker.
+#define KT_REQUIRE_CHECKER(missing)                                                   \
+    do {                                                                              \
+        if (const std::string kt_missing_ = (missing); !kt_missing_.empty()) {        \
+            if (::kt::debug_kernel())                                                 \
+                FAIL() << "the debug kernel must have this checker: " << kt_missing_; \
+            else                                                                      \
+                GTEST_SKIP() << kt_missing_;                                          \
+        }                                                                             \
+    } while (0)

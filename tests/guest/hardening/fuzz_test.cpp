@@ -10,11 +10,27 @@
 // After each call the state (GET_SUM, and the message when it may have
 // changed) must equal the model; at the end every transport must agree.
 //
-// KDEMO_FUZZ_SEED overrides the seed (printed); KDEMO_STRESS_SECONDS bounds
-// the time and, proportionally, the iterations.
+// Each test runs twice: Seeds/Fuzz.X/Fixed from the fixed seed with the
+// default msg_max (the regression case: what once passed must still pass),
+// and Seeds/Fuzz.X/Fresh from a fresh seed, KDEMO_FUZZ_SEED if set, else a
+// random one, with the module reloaded with msg_max KDEMO_FUZZ_MSG_MAX if set,
+// else 1, 4095 or 1048576 as the seed picks. Both are printed with the exact
+// command that replays the run; a finding names its iteration.
+// KDEMO_STRESS_SECONDS bounds the time of each run and, proportionally, its
+// iterations; the fresh runs use KDEMO_FUZZ_SECONDS instead if it is set, and
+// KDEMO_FUZZ_ITERATIONS, if set, as their iteration cap (the time bound
+// stays). In the fresh ioctl run,
+// KDEMO_FUZZ_COMPANIONS (default 2) more processes fuzz the same device at
+// the same time through their own read-only descriptors: read commands,
+// refused mutations, unknown commands and mappings, whose outcomes do not
+// depend on the state the main fuzzer changes meanwhile (and the generation
+// they see never goes back), so the main fuzzer's model stays exact.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -24,6 +40,7 @@
 #include <cinttypes>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -41,7 +58,8 @@ namespace {
 constexpr size_t kPage = 4096;
 constexpr size_t kArenaPages = 20;  // read-write
 constexpr size_t kArena = kArenaPages * kPage;
-constexpr unsigned kMsgMax = 4095;  // the module's default
+constexpr unsigned kMsgMax = 4095;             // the module's default, of the fixed-seed runs
+constexpr uint64_t kFixedSeed = 0x6b64656d6f;  // "kdemo"
 
 using Errs = std::set<int>;
 
@@ -228,18 +246,64 @@ class Fuzzer {
     Arena arena;
 };
 
-class Fuzz : public KdemoTest {
+enum class Seed { Fixed, Fresh };
+
+// The fresh seed of this process: KDEMO_FUZZ_SEED, else random (the same for
+// every test of the binary, so that one line replays them all).
+uint64_t fresh_seed() {
+    static const uint64_t seed = [] {
+        if (const char* e = std::getenv("KDEMO_FUZZ_SEED"); e && *e)
+            return env_u64("KDEMO_FUZZ_SEED", kFixedSeed);
+        // GRND_INSECURE: the debug kernel's CRNG may not be ready yet so early
+        // after boot (GRND_NONBLOCK then fails), and a seed needs no secrecy
+        uint64_t v = 0;
+        if (::getrandom(&v, sizeof(v), GRND_INSECURE) != sizeof(v) &&
+            ::getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+            v = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                (static_cast<uint64_t>(::getpid()) << 40);
+        return v >> 1;  // fits a signed 64-bit shell variable too
+    }();
+    return seed;
+}
+
+// msg_max of the fresh runs: KDEMO_FUZZ_MSG_MAX, else the seed's pick.
+unsigned fresh_msg_max() {
+    static const unsigned choices[] = {1, 4095, 1048576};
+    const uint64_t m = env_u64("KDEMO_FUZZ_MSG_MAX", 0);
+    if (m >= 1 && m <= 1048576)
+        return static_cast<unsigned>(m);
+    return choices[fresh_seed() % std::size(choices)];
+}
+
+class Fuzz : public KdemoTest, public ::testing::WithParamInterface<Seed> {
   protected:
     void SetUp() override {
         if (!kernel_broken().empty())
             GTEST_SKIP() << "the kernel oopsed earlier: " << kernel_broken();
-        KdemoTest::SetUp();
+        const bool fresh = GetParam() == Seed::Fresh;
+        seed = fresh ? fresh_seed() : kFixedSeed;
+        msg_max = fresh ? fresh_msg_max() : kMsgMax;
+        const char* flavour = std::getenv("KDEMO_KERNEL_FLAVOUR");
+        const auto* t = ::testing::UnitTest::GetInstance()->current_test_info();
+        replay = "tests/vm/suite -k " + std::string(flavour && *flavour ? flavour : "6.1") +
+                 " --env KDEMO_STRESS_SECONDS=" + fmt_seconds(run_seconds()) +
+                 (fresh ? " --env KDEMO_FUZZ_SEED=" + std::to_string(seed) +
+                              " --env KDEMO_FUZZ_MSG_MAX=" + std::to_string(msg_max)
+                        : std::string()) +
+                 " --filter '" + t->test_suite_name() + "." + t->name() + "'";
+        std::printf("kdemo-fuzz: seed %" PRIu64 " msg_max %u; replay: %s\n", seed, msg_max,
+                    replay.c_str());
+        std::fflush(stdout);
+        KdemoTest::SetUp();  // loads the module with config(): our msg_max
         if (HasFatalFailure())
             return;
         wo = open_file(node_path(), O_WRONLY);
         model.generation = state().generation;
-        seed = env_u64("KDEMO_FUZZ_SEED", 0x6b64656d6f);  // "kdemo"
-        std::printf("kdemo-fuzz: seed %" PRIu64 " (KDEMO_FUZZ_SEED overrides)\n", seed);
+    }
+    ModuleConfig config() const override {
+        ModuleConfig c;
+        c.msg_max = msg_max;
+        return c;
     }
     void TearDown() override {
         if (!kernel_broken().empty())
@@ -247,13 +311,32 @@ class Fuzz : public KdemoTest {
         wo.reset();
         rw.reset();
         ro.reset();
-        ensure_module();
+        ensure_module();  // the defaults the other tests expect
+    }
+    static std::string fmt_seconds(double s) {
+        char b[32];
+        std::snprintf(b, sizeof(b), "%g", s);
+        return b;
+    }
+    // The time bound of a run: KDEMO_FUZZ_SECONDS for a fresh one, if set.
+    double run_seconds() const {
+        if (GetParam() == Seed::Fresh)
+            if (uint64_t n = env_u64("KDEMO_FUZZ_SECONDS", 0))
+                return static_cast<double>(n);
+        return stress_seconds();
+    }
+    // The iteration cap of a run of @seconds at @per_second iterations.
+    uint64_t iteration_cap(double seconds, double per_second) const {
+        if (GetParam() == Seed::Fresh)
+            if (uint64_t n = env_u64("KDEMO_FUZZ_ITERATIONS", 0))
+                return n;
+        return static_cast<uint64_t>(per_second * seconds);
     }
 
     void finding(const std::string& what) {
         findings++;
         if (shown.size() < 30)
-            shown.push_back(what);
+            shown.push_back("iteration " + std::to_string(iteration) + ": " + what);
     }
     // The state must be what the model says.
     bool check_state(const std::string& after, bool message_too) {
@@ -289,17 +372,196 @@ class Fuzz : public KdemoTest {
     void report_findings() {
         for (const auto& s : shown)
             ADD_FAILURE() << s;
-        EXPECT_EQ(findings, 0u) << "unexpected outcomes (first " << shown.size() << " above)";
+        EXPECT_EQ(findings, 0u) << "unexpected outcomes (first " << shown.size() << " above); seed "
+                                << seed << ", msg_max " << msg_max << "; replay: " << replay;
     }
 
     Fd wo;
     Model model;
     uint64_t seed = 0;
+    unsigned msg_max = kMsgMax;
+    uint64_t iteration = 0;  // of the running fuzz loop, for the findings
+    std::string replay;
     uint64_t findings = 0;
     std::vector<std::string> shown;
 };
 
 // --- ioctl -------------------------------------------------------------------
+
+// --- companions -------------------------------------------------------------
+
+// What a companion fuzzer did, sent through a pipe.
+struct CompanionReport {
+    uint64_t ops = 0;
+    uint64_t findings = 0;
+    char first[240] = {};
+};
+
+// A companion: fuzzes the node through its own O_RDONLY descriptor until
+// @stop_fd becomes readable, checking each outcome against a prediction that
+// holds whatever the main fuzzer does to the state at the same time.
+void companion(uint64_t seed, int stop_fd, int report_fd) {
+    Fuzzer fz(seed);
+    Arena& A = fz.arena;
+    CompanionReport r;
+    auto bad = [&](const std::string& what) {
+        if (!r.findings++)
+            std::snprintf(r.first, sizeof(r.first), "companion, op %" PRIu64 ": %s", r.ops,
+                          what.c_str());
+    };
+    const int fd = ::open(node_path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        bad(std::string("open: ") + std::strerror(errno));
+    uint64_t last_gen = 0;
+    auto saw = [&](uint64_t gen, const char* where) {
+        if (gen < last_gen)
+            bad(std::string(where) + ": generation " + std::to_string(gen) + " after " +
+                std::to_string(last_gen));
+        last_gen = std::max(last_gen, gen);
+    };
+    while (fd >= 0) {
+        if (r.ops % 32 == 0) {
+            pollfd p{stop_fd, POLLIN, 0};
+            if (::poll(&p, 1, 0) > 0)
+                break;
+        }
+        r.ops++;
+        switch (fz.below(6)) {
+            case 0: {  // GET_SUM: succeeds exactly when the kernel can write the result
+                const uint64_t arg = fz.pointer(sizeof(kdemo_sum));
+                const int err = xioctl(fd, KDEMO_IOC_GET_SUM, static_cast<unsigned long>(arg));
+                const int want = A.writable(arg, sizeof(kdemo_sum)) ? 0 : EFAULT;
+                if (err != want)
+                    bad("GET_SUM: got " + errs_str({err}) + ", expected " + errs_str({want}));
+                else if (!err)
+                    saw(A.load<kdemo_sum>(arg).generation, "GET_SUM");
+                break;
+            }
+            case 1: {  // GET_MSG into a buffer of any length: the message may change size
+                kdemo_msg m{};
+                m.len = static_cast<uint32_t>(fz.chance(50) ? kArena / 2 : fz.below(kArena / 2));
+                m.data = A.rw_begin() + kArena / 2;
+                const uint64_t arg = A.rw_begin();
+                A.place(arg, &m, sizeof(m));
+                const int err = xioctl(fd, KDEMO_IOC_GET_MSG, static_cast<unsigned long>(arg));
+                const kdemo_msg out = A.load<kdemo_msg>(arg);
+                if (err != 0 && err != ERANGE)
+                    bad("GET_MSG: got " + errs_str({err}) + ", expected {0,ERANGE}");
+                else if (err == 0 ? out.len > m.len : out.len <= m.len)
+                    bad("GET_MSG: " + errs_str({err}) + " with len " + std::to_string(out.len) +
+                        " for a buffer of " + std::to_string(m.len));
+                else if (!err)
+                    saw(out.generation, "GET_MSG");
+                break;
+            }
+            case 2: {  // GET_ABI
+                const uint64_t arg = fz.pointer(4);
+                const int err = xioctl(fd, KDEMO_IOC_GET_ABI, static_cast<unsigned long>(arg));
+                const int want = A.writable(arg, 4) ? 0 : EFAULT;
+                if (err != want || (!err && A.load<uint32_t>(arg) != KDEMO_ABI_VERSION))
+                    bad("GET_ABI: got " + errs_str({err}));
+                break;
+            }
+            case 3: {  // every mutation on a read-only descriptor: EBADF, whatever the argument
+                static const unsigned long muts[] = {KDEMO_IOC_SET_MSG, KDEMO_IOC_ADD,
+                                                     KDEMO_IOC_ADD_BATCH, KDEMO_IOC_RESET};
+                const unsigned long cmd = muts[fz.below(4)];
+                const int err = xioctl(fd, cmd, static_cast<unsigned long>(fz.pointer(64)));
+                if (err != EBADF)
+                    bad("mutation " + std::to_string(_IOC_NR(cmd)) + " on O_RDONLY: got " +
+                        errs_str({err}) + ", expected EBADF");
+                break;
+            }
+            case 4: {  // a number the driver does not know
+                const unsigned cmd = _IOC(static_cast<unsigned>(fz.below(4)), KDEMO_IOC_MAGIC,
+                                          8 + static_cast<unsigned>(fz.below(248)),
+                                          static_cast<unsigned>(fz.below(1 << 14)));
+                const int err = xioctl(fd, cmd, static_cast<unsigned long>(fz.pointer(256)));
+                if (err != ENOTTY)
+                    bad("unknown ioctl: got " + errs_str({err}) + ", expected ENOTTY");
+                break;
+            }
+            default: {  // the snapshot page: mapped, read by its counter, unmapped
+                void* p = ::mmap(nullptr, kPage, PROT_READ, MAP_SHARED, fd, 0);
+                if (p == MAP_FAILED) {
+                    bad(std::string("mmap: ") + std::strerror(errno));
+                    break;
+                }
+                const kdemo_snapshot c = read_snapshot(static_cast<const kdemo_snapshot*>(p));
+                if (c.abi_version != KDEMO_ABI_VERSION)
+                    bad("snapshot abi " + std::to_string(c.abi_version));
+                saw(c.generation, "the snapshot");
+                ::munmap(p, kPage);
+                break;
+            }
+        }
+    }
+    if (fd >= 0)
+        ::close(fd);
+    if (::write(report_fd, &r, sizeof(r)) != sizeof(r))
+        ::_exit(1);
+}
+
+// The companions of one run: started by the constructor, stopped and their
+// reports collected by finish().
+class Companions {
+  public:
+    Companions(unsigned n, uint64_t seed) {
+        int stop[2];
+        if (n == 0 || ::pipe2(stop, O_CLOEXEC) != 0)
+            return;
+        stop_ = stop[1];
+        for (unsigned k = 0; k < n; k++) {
+            int rep[2];
+            if (::pipe2(rep, O_CLOEXEC) != 0)
+                break;
+            const uint64_t s = seed + 0x9e3779b97f4a7c15ULL * (k + 1);
+            pid_t pid = fork_child([&] {
+                ::close(stop[1]);
+                companion(s, stop[0], rep[1]);
+            });
+            ::close(rep[1]);
+            children_.push_back({pid, rep[0]});
+        }
+        ::close(stop[0]);
+    }
+    ~Companions() { finish(); }
+    // Stops them; the sum of their reports (a companion that sent none is a
+    // finding).
+    CompanionReport finish() {
+        if (stop_ >= 0) {
+            ::close(stop_);
+            stop_ = -1;
+        }
+        for (auto& c : children_) {
+            CompanionReport one;
+            const ssize_t n = ::read(c.report, &one, sizeof(one));
+            ::close(c.report);
+            const int status = wait_child(c.pid, std::chrono::seconds(60));
+            if (n != static_cast<ssize_t>(sizeof(one)) || status < 0 || !WIFEXITED(status) ||
+                WEXITSTATUS(status) != 0) {
+                one.findings++;
+                std::snprintf(one.first, sizeof(one.first),
+                              "a companion died or sent no report (status %d)", status);
+            }
+            total_.ops += one.ops;
+            if (one.findings && !total_.findings)
+                std::memcpy(total_.first, one.first, sizeof(one.first));
+            total_.findings += one.findings;
+        }
+        children_.clear();
+        return total_;
+    }
+
+  private:
+    struct Child {
+        pid_t pid;
+        int report;
+    };
+    int stop_ = -1;
+    std::vector<Child> children_;
+    CompanionReport total_;
+};
 
 // Command types the VFS answers itself before the driver sees the call
 // (FIOCLEX, FIONBIO, FIGETBSZ, FICLONE, FS_IOC_*, ...): never generated.
@@ -339,12 +601,12 @@ struct Prediction {
     bool message_may_change = false;
 };
 
-TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
+TEST_P(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
     Fuzzer fz(seed);
     KmsgWatch kmsg;
     Arena& A = fz.arena;
-    const double seconds = stress_seconds();
-    Budget budget(seconds, static_cast<uint64_t>(20000 * seconds));
+    const double seconds = run_seconds();
+    Budget budget(seconds, iteration_cap(seconds, 20000));
     Fd sysfs_fd = open_file(sysfs_path("message"), O_RDWR);
     Fd self_mem = open_file("/proc/self/mem", O_RDWR);
     Fd proc_fd = open_file(proc_path("sum"), O_RDWR);
@@ -360,8 +622,12 @@ TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
     uint64_t ioctls = 0, known_calls = 0, successes = 0, unknown_calls = 0, text_fd_calls = 0,
              mmaps = 0, maps_ok = 0, mem_writes = 0;
     std::map<std::string, uint64_t> per_command;
+    const unsigned ncompanions =
+        GetParam() == Seed::Fresh ? static_cast<unsigned>(env_u64("KDEMO_FUZZ_COMPANIONS", 2)) : 0;
+    Companions companions(ncompanions, seed);
 
     while (budget.next()) {
+        iteration = budget.iterations();
         const Desc& d = descs[fz.below(3)];
         unsigned action = static_cast<unsigned>(fz.below(100));
 
@@ -528,7 +794,7 @@ TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
                                 return std::string("size written back ") + std::to_string(i.size);
                             if (i.sum != model.sum || i.count != model.count ||
                                 i.generation != model.generation ||
-                                i.msg_len != model.message.size() || i.msg_max != kMsgMax ||
+                                i.msg_len != model.message.size() || i.msg_max != msg_max ||
                                 std::string(i.driver) != "kdemo")
                                 return std::string("info differs from the model");
                             for (uint32_t b = filled; b < size; b++)
@@ -544,7 +810,7 @@ TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
                         m.len = fz.chance(50) ? static_cast<uint32_t>(model.message.size()) -
                                                     static_cast<uint32_t>(fz.below(2)) +
                                                     static_cast<uint32_t>(fz.below(2))
-                                              : fz.length(kMsgMax);
+                                              : fz.length(msg_max);
                         Ptr dk;
                         m.data = fz.pointer(m.len, &dk);
                         m.flags = fz.must_be_zero<uint32_t>();
@@ -588,12 +854,15 @@ TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
                     }
                     case 3: {  // SET_MSG
                         kdemo_msg m{};
-                        m.len = fz.length(kMsgMax);
+                        m.len = fz.length(msg_max);
                         Ptr dk;
                         m.data = fz.pointer(m.len, &dk);
                         if (dk == Ptr::Arena || dk == Ptr::ReadOnly || dk == Ptr::Straddle) {
-                            // longer than msg_max is EMSGSIZE whatever the bytes
-                            std::string bytes(std::min<size_t>(m.len, kMsgMax + 1), '\0');
+                            // longer than msg_max is EMSGSIZE whatever the bytes; no
+                            // more than the arena, its guards and the read-only page
+                            // can hold (place() drops the rest)
+                            std::string bytes(
+                                std::min<size_t>({m.len, msg_max + 1, kArena + 3 * kPage}), '\0');
                             for (auto& c : bytes)
                                 c = static_cast<char>(fz.u64());
                             A.place(m.data, bytes.data(), bytes.size());
@@ -610,7 +879,7 @@ TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
                             pr.errs = {EFAULT};
                         else if (m.flags || m.generation || m.reserved)
                             pr.errs = {EINVAL};
-                        else if (m.len > kMsgMax)
+                        else if (m.len > msg_max)
                             pr.errs = {EMSGSIZE};
                         else if (!A.readable(m.data, m.len))
                             pr.errs = {EFAULT};
@@ -759,12 +1028,15 @@ TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
                               budget.iterations() % 64 == 0);
     }
 
+    const CompanionReport cr = companions.finish();
+    EXPECT_EQ(cr.findings, 0u) << cr.first << "; replay: " << replay;
     check_views("at the end");
     report_findings();
     auto problems = expect_clean_kernel_log(kmsg, "the fuzzer");
 
     Figures f("fuzz-ioctl");
     f.add("seed", seed);
+    f.add("msg_max", msg_max);
     f.add("iterations", budget.iterations());
     f.add("ioctls", ioctls);
     f.add("known", known_calls);
@@ -774,6 +1046,8 @@ TEST_F(Fuzz, RandomIoctlsAndMmapsKeepTheStateValid) {
     f.add("mmaps", mmaps);
     f.add("mmaps_ok", maps_ok);
     f.add("forced_writes", mem_writes);
+    f.add("companions", ncompanions);
+    f.add("companion_ops", cr.ops);
     for (const auto& [name, n] : per_command)
         f.add(name, n);
     f.add("unexpected", findings);
@@ -952,12 +1226,12 @@ class TextGen {
     Fuzzer& fz_;
 };
 
-TEST_F(Fuzz, RandomWritesToEveryWritableTextFile) {
+TEST_P(Fuzz, RandomWritesToEveryWritableTextFile) {
     Fuzzer fz(seed ^ 0x7465787400ULL);  // "text"
     TextGen gen(fz);
     KmsgWatch kmsg;
-    const double seconds = stress_seconds();
-    Budget budget(seconds, static_cast<uint64_t>(10000 * seconds));
+    const double seconds = run_seconds();
+    Budget budget(seconds, iteration_cap(seconds, 10000));
     const TargetInfo targets[] = {
         {"sysfs message", false, sysfs_path("message")},
         {"sysfs add", false, sysfs_path("add")},
@@ -987,6 +1261,7 @@ TEST_F(Fuzz, RandomWritesToEveryWritableTextFile) {
     std::map<std::string, uint64_t> per_target;
 
     while (budget.next()) {
+        iteration = budget.iterations();
         if (fz.chance(3)) {
             const auto& [path, flags] = refused[fz.below(refused.size())];
             int fd = try_open(path, flags);
@@ -1003,7 +1278,7 @@ TEST_F(Fuzz, RandomWritesToEveryWritableTextFile) {
         const size_t ti = fz.below(std::size(targets));
         const Target t = static_cast<Target>(ti);
         const TargetInfo& info = targets[ti];
-        std::string text = gen.for_target(t, kMsgMax);
+        std::string text = gen.for_target(t, msg_max);
         if (info.proc && fz.chance(2))
             text = gen.numbers(4097) + std::string(fz.below(2) ? 140000 : 0, ' ');  // big writes
 
@@ -1037,7 +1312,7 @@ TEST_F(Fuzz, RandomWritesToEveryWritableTextFile) {
                     std::string m = text;
                     if (!m.empty() && m.back() == '\n')
                         m.pop_back();
-                    if (m.size() > kMsgMax)
+                    if (m.size() > msg_max)
                         errs = {EMSGSIZE};
                     else
                         apply = [this, m] {
@@ -1136,6 +1411,7 @@ TEST_F(Fuzz, RandomWritesToEveryWritableTextFile) {
 
     Figures f("fuzz-text");
     f.add("seed", seed);
+    f.add("msg_max", msg_max);
     f.add("iterations", budget.iterations());
     f.add("writes", writes);
     f.add("accepted", accepted);
@@ -1150,6 +1426,11 @@ TEST_F(Fuzz, RandomWritesToEveryWritableTextFile) {
     f.add("reports", problems.size());
     f.print();
 }
+
+INSTANTIATE_TEST_SUITE_P(Seeds, Fuzz, ::testing::Values(Seed::Fixed, Seed::Fresh),
+                         [](const ::testing::TestParamInfo<Seed>& p) {
+                             return p.param == Seed::Fixed ? "Fixed" : "Fresh";
+                         });
 
 }  // namespace
 }  // namespace kt

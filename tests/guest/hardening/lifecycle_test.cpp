@@ -6,8 +6,12 @@
 // each time with nothing left behind.
 //
 // KDEMO_LIFECYCLE_CYCLES (default 100) sets the number of cycles; the time is
-// bounded too, by KDEMO_STRESS_SECONDS (x 24), and the figures say how many
-// cycles ran.
+// bounded too, by KDEMO_STRESS_SECONDS (x 24), but never below
+// KDEMO_LIFECYCLE_MIN_CYCLES (default 20) cycles, which a run must reach; the
+// figures say how many cycles ran. On the debug kernel (KDEMO_KERNEL_FLAVOUR)
+// kmemleak and fault injection must exist, a delayed release must be seen,
+// and a fault-injected load must fail: there a missing checker fails instead
+// of skipping.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -121,8 +125,9 @@ TEST(LifecycleRelease, ReleasesRunBeforeTheModuleIsGone) {
             dev1 = dev1 || delayed_release_of(r, "kdemo1");
         }
         const auto now = std::chrono::steady_clock::now();
-        if (!delayed || !kernel_problems(records, false).empty() || now >= end ||
-            (dev0 && dev1 && now - last >= std::chrono::seconds(6)))
+        // the debug kernel delays every release: there, wait for the first
+        if ((!delayed && !debug_kernel()) || !kernel_problems(records, false).empty() ||
+            now >= end || (dev0 && dev1 && now - last >= std::chrono::seconds(6)))
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         auto more = kmsg.records();
@@ -141,6 +146,15 @@ TEST(LifecycleRelease, ReleasesRunBeforeTheModuleIsGone) {
                   "the class a class_release that completes a completion exit waits for), or the "
                   "objects must be released by core code (device_create()/class_create()).";
     }
+    if (debug_kernel()) {
+        // else the test proved nothing: CONFIG_DEBUG_KOBJECT_RELEASE is off
+        EXPECT_TRUE(delayed) << "the debug kernel announced no delayed release of a kdemo "
+                                "object within 60 s (CONFIG_DEBUG_KOBJECT_RELEASE)";
+        EXPECT_TRUE(dev0 && dev1) << "the releases of kdemo0 and kdemo1 were not both seen";
+    }
+    Figures f("release");
+    f.add("delayed_releases_seen", delayed ? "yes" : "no");
+    f.print();
     ensure_module();
 }
 
@@ -281,6 +295,9 @@ void exercise(unsigned dev, unsigned msg_max, std::mt19937_64& rng, CycleStats& 
 
 TEST_F(Lifecycle, LoadUnloadCyclesUnderReadersHeldNodesAndMappings) {
     const uint64_t want = env_u64("KDEMO_LIFECYCLE_CYCLES", 100);
+    // at least this many, however slow the kernel: 20 take 1 to 3 minutes on
+    // the debug kernel (its unloads wait 1 to 4 s for delayed releases)
+    const uint64_t min_cycles = std::min(want, env_u64("KDEMO_LIFECYCLE_MIN_CYCLES", 20));
     // 100 cycles take 45 to 70 s on the Debian kernels under TCG; the time
     // bound is for much slower kernels (the debug kernel)
     const double seconds = stress_seconds() * 24;
@@ -293,8 +310,7 @@ TEST_F(Lifecycle, LoadUnloadCyclesUnderReadersHeldNodesAndMappings) {
     static const unsigned ndevs_cycle[] = {1, 2, 3, 1, 4, 2, 8, 1, 5};
     static const unsigned msg_maxes[] = {1, 25, 4094, 4095, 4096, 65536, 1048576};
 
-    while (budget.next()) {
-        const uint64_t i = budget.iterations() - 1;
+    for (uint64_t i = 0; i < want && (i < min_cycles || budget.next()); i++) {
         const unsigned ndevs = i % 20 == 2   ? 64
                                : i % 10 == 9 ? 1 + static_cast<unsigned>(rng() % 64)
                                              : ndevs_cycle[i % std::size(ndevs_cycle)];
@@ -457,12 +473,14 @@ TEST_F(Lifecycle, LoadUnloadCyclesUnderReadersHeldNodesAndMappings) {
 
     auto problems = expect_clean_kernel_log(kmsg, "the lifecycle cycles");
     // fewer cycles than asked means the time ran out first (a slow kernel): the
-    // figures say how many ran
-    EXPECT_GE(st.cycles, 1u);
+    // figures say how many ran; fewer than the minimum is a failure
+    EXPECT_GE(st.cycles, min_cycles) << "the lifecycle test must run at least " << min_cycles
+                                     << " cycles (KDEMO_LIFECYCLE_MIN_CYCLES)";
 
     Figures f("lifecycle");
     f.add("cycles", st.cycles);
     f.add("cycles_asked", want);
+    f.add("cycles_required", min_cycles);
     f.add("devices", st.devices);
     f.add("cycles_with_readers", st.with_readers);
     f.add("reader_ops", st.reader_reads);
@@ -500,9 +518,10 @@ std::vector<std::string> kdemo_leaks(const std::string& report) {
 }
 
 TEST_F(Lifecycle, KmemleakFindsNothingOfKdemoAfterCycles) {
-    if (!exists(kKmemleak))
-        GTEST_SKIP() << kKmemleak << " is absent: this kernel has no kmemleak (the debug kernel "
-                     << "has; tests/vm/suite -k debug)";
+    KT_REQUIRE_CHECKER(exists(kKmemleak) ? std::string()
+                                         : std::string(kKmemleak) +
+                                               " is absent: this kernel has no kmemleak (the "
+                                               "debug kernel has; tests/vm/suite -k debug)");
     // older suspects are not ours: find them, then mark them known
     ASSERT_EQ(write_control(kKmemleak, "scan"), 0) << "kmemleak is disabled?";
     ASSERT_EQ(write_control(kKmemleak, "clear"), 0);
@@ -559,8 +578,7 @@ TEST_F(Lifecycle, KmemleakFindsNothingOfKdemoAfterCycles) {
 // --- fault injection ----------------------------------------------------------
 
 TEST_F(Lifecycle, EveryAllocationOfTheLoadCanFailAndLeavesNothingBehind) {
-    if (const std::string missing = fault_injection_missing(); !missing.empty())
-        GTEST_SKIP() << missing;
+    KT_REQUIRE_CHECKER(fault_injection_missing());
     AllocFailures failures;
     ASSERT_EQ(failures.error(), 0);
     FailNth nth;
@@ -591,13 +609,24 @@ TEST_F(Lifecycle, EveryAllocationOfTheLoadCanFailAndLeavesNothingBehind) {
                 " injection points, about the last %" PRIu64 " in kdemo's init\n",
                 params.c_str(), points, init_span);
 
-    // fail each of them, from the last to the first, as far as time allows
+    // fail each of them, the init span first, spread over it (its last point,
+    // its middle, its quarters, ...) so that a short time budget samples the
+    // whole init, then the loader's points before it, as far as time allows;
+    // past the time, on until a load failed (at most 32 points): a run where
+    // no injected failure made a load fail proved nothing
+    std::vector<uint64_t> order;
+    for (uint64_t back : spread(init_span))
+        order.push_back(points - back);
+    for (uint64_t n = points - init_span; n >= 1; n--)
+        order.push_back(n);
     KmsgWatch kmsg;
     Budget budget(stress_seconds() * 12, points);
     uint64_t tested = 0, failed_loads = 0, loaded_anyway = 0, not_reached = 0;
     std::map<int, uint64_t> errnos;
     std::vector<std::string> bad;
-    for (uint64_t n = points; n >= 1 && budget.next(); n--) {
+    for (uint64_t n : order) {
+        if (!budget.next() && (failed_loads > 0 || tested >= 32))
+            break;
         int err = load(n, injected);
         tested++;
         if (!injected)
@@ -631,6 +660,8 @@ TEST_F(Lifecycle, EveryAllocationOfTheLoadCanFailAndLeavesNothingBehind) {
     ::close(kofd);
     for (const auto& b : bad)
         ADD_FAILURE() << b;
+    EXPECT_GT(failed_loads, 0u) << "none of the " << tested
+                                << " injected allocation failures made a load fail";
     if (oopsed(bad)) {
         set_kernel_broken("a failed load oopsed the kernel");
         return;

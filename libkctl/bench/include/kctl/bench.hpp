@@ -168,6 +168,7 @@ struct environment {
     std::string null_syscall;     ///< "getppid"
     std::string null_ioctl;       ///< "_IO(0xDE, 0xFF)"
     std::string library_version;  ///< kctl::version()
+    std::string git_revision;     ///< `git describe --always --dirty` of the build, or "unknown"
 };
 
 /// A whole run.
