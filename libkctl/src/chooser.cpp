@@ -59,7 +59,9 @@ plan only(transport_kind kind, operation op) noexcept {
     return p;
 }
 
-bool is_fallback_error(int err) noexcept {
+bool is_fallback_error(transport_kind kind, int err) noexcept {
+    if (kind == transport_kind::mmap && (err == ENODEV || err == EPROTO))
+        return true;
     switch (err) {
         case EACCES:
         case EPERM:

@@ -66,10 +66,12 @@ plan choose(const usability& u, operation op, std::size_t msg_size = 0) noexcept
 /// The plan for an explicitly requested transport: it alone, if it supports `op`.
 plan only(transport_kind kind, operation op) noexcept;
 
-/// Whether `err` from a transport means "this transport cannot do it here" (so the next
+/// Whether `err` from transport `kind` means "this transport cannot do it here" (so the next
 /// candidate may be tried) rather than an answer from the device: EACCES, EPERM, ENOENT,
-/// ENOTTY, EOPNOTSUPP, EBADF, EFBIG.
-bool is_fallback_error(int err) noexcept;
+/// ENOTTY, EOPNOTSUPP, EBADF, EFBIG from any transport; from mmap also ENODEV (the driver
+/// maps nothing) and EPROTO (a snapshot page of another ABI), since the page is only ever a
+/// faster copy of what ioctl and sysfs read.
+bool is_fallback_error(transport_kind kind, int err) noexcept;
 
 /// "ioctl not writable (EACCES)", "sysfs cannot carry it (EFBIG)", "sysfs failed (EIO)".
 std::string describe_skip(operation op, const skipped& s, bool at_runtime);

@@ -41,7 +41,7 @@ void device_core::raise(int err, transport_kind kind, operation op) const {
 }
 
 void device_core::fail_or_note(operation op, transport_kind kind, int err) {
-    if (requested_ != transport_kind::automatic || !is_fallback_error(err))
+    if (requested_ != transport_kind::automatic || !is_fallback_error(kind, err))
         raise(err, kind, op);
     runtime_failure_ = {kind, err};
 }
@@ -74,13 +74,18 @@ void device_core::choose_and_run(operation op, std::size_t msg_size, transport_k
         note(runtime_failure_, true);
     }
 
+    // A transport passed over for the size of this one request (EFBIG) is not unusable:
+    // the choice then serves this request only, and the next one is planned again.
+    bool size_bound = failed != transport_kind::automatic && runtime_failure_.err == EFBIG;
+    for (std::size_t i = 0; i < p.passed_size; ++i)
+        size_bound |= p.passed[i].err == EFBIG;
     int first_err = p.passed_size ? p.passed[0].err : 0;
     for (std::size_t i = first; i < p.size; ++i) {
         note_passed(i);
         transport& t = get(p.order[i]);
         const int err = fn(t);
         if (err == 0) {
-            chosen_[index(op)] = &t;
+            chosen_[index(op)] = size_bound ? nullptr : &t;
             last_[index(op)] = t.kind();
             if (op == operation::sum)
                 sum_shortcut_ = t.shortcut();
@@ -95,6 +100,7 @@ void device_core::choose_and_run(operation op, std::size_t msg_size, transport_k
         }
         fail_or_note(op, t.kind(), err);
         note(runtime_failure_, true);
+        size_bound |= err == EFBIG;
         if (first_err == 0)
             first_err = err;
     }

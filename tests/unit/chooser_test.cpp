@@ -152,10 +152,22 @@ TEST(Chooser, NodeWithoutDevnodeIsNotPresent) {
 }
 
 TEST(FallbackRule, OnlyUnusableOrUnsupportedMovesOn) {
-    for (const int err : {EACCES, EPERM, ENOENT, ENOTTY, EOPNOTSUPP, EBADF, EFBIG})
-        EXPECT_TRUE(is_fallback_error(err)) << errno_name(err);
-    for (const int err : {EINVAL, ERANGE, EMSGSIZE, E2BIG, EFAULT, EIO, ENODEV, EPROTO, ENOMEM})
-        EXPECT_FALSE(is_fallback_error(err)) << errno_name(err);
+    for (const transport_kind k : concrete_transports) {
+        for (const int err : {EACCES, EPERM, ENOENT, ENOTTY, EOPNOTSUPP, EBADF, EFBIG})
+            EXPECT_TRUE(is_fallback_error(k, err)) << to_string(k) << " " << errno_name(err);
+        for (const int err : {EINVAL, ERANGE, EMSGSIZE, E2BIG, EFAULT, EIO, ENOMEM})
+            EXPECT_FALSE(is_fallback_error(k, err)) << to_string(k) << " " << errno_name(err);
+    }
+}
+
+TEST(FallbackRule, AnUnusableSnapshotPageMovesOnOtherTransportsAnswer) {
+    // mmap: ENODEV (the driver maps nothing), EPROTO (a page of another ABI)
+    for (const int err : {ENODEV, EPROTO}) {
+        EXPECT_TRUE(is_fallback_error(transport_kind::mmap, err)) << errno_name(err);
+        for (const transport_kind k :
+             {transport_kind::ioctl, transport_kind::sysfs, transport_kind::proc})
+            EXPECT_FALSE(is_fallback_error(k, err)) << to_string(k) << " " << errno_name(err);
+    }
 }
 
 TEST(NodeOpenMode, FollowsThePermissions) {

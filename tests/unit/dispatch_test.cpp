@@ -144,6 +144,33 @@ TEST_F(Dispatch, CachedChoiceFallsBackWhenItHitsASizeLimit) {
     EXPECT_EQ(log_[1], "get-msg: ioctl not readable (EACCES), sysfs failed (EFBIG), using proc");
 }
 
+TEST_F(Dispatch, OneLargeMessageDoesNotPinTheSlowerTransport) {
+    data_->usable.at(ioctl, operation::set_msg) = EACCES;
+    testing::InSequence seq;
+    EXPECT_CALL(mock(proc), set_msg(_)).WillOnce(Return(0));  // 5000 bytes: not sysfs
+    EXPECT_CALL(mock(sysfs), set_msg(_)).Times(2).WillRepeatedly(Return(0));  // small again
+    device_core& c = core();
+    EXPECT_EQ(set_msg(c, std::string(5000, 'x')), 0);
+    EXPECT_EQ(c.last(operation::set_msg), proc);
+    EXPECT_EQ(set_msg(c, "small"), 0);
+    EXPECT_EQ(set_msg(c, "small"), 0);
+    EXPECT_EQ(c.last(operation::set_msg), sysfs);
+}
+
+TEST_F(Dispatch, MmapWithoutAUsablePageFallsBackToIoctl) {
+    for (const int err : {ENODEV, EPROTO}) {
+        harness fresh;
+        EXPECT_CALL(fresh.mock(mmap), sum(_)).WillOnce(Return(err));
+        EXPECT_CALL(fresh.mock(ioctl), sum(_)).WillOnce(Return(0));
+        device_core& c = fresh.core();
+        sum_result r;
+        c.run(operation::sum, [&r](transport& t) { return t.sum(r); });
+        EXPECT_EQ(c.last(operation::sum), ioctl) << errno_name(err);
+        EXPECT_THAT(fresh.log_, testing::ElementsAre("sum: mmap failed (" + errno_name(err) +
+                                                     "), using ioctl"));
+    }
+}
+
 TEST_F(Dispatch, CachedChoiceStillReportsDeviceErrors) {
     testing::InSequence seq;
     EXPECT_CALL(mock(ioctl), add(_)).WillOnce(Return(0));
