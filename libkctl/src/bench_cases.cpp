@@ -400,8 +400,10 @@ class wakeup_runner final : public runner {
         if (const int err = open_fd(ctx_->entry.node(), O_RDWR, changer_); err != 0)
             return err;
         if (kind_ == transport_kind::netlink) {
+            // Subscribed only while this row samples (sample()): a listener makes every
+            // change of every other row send an event, and would overflow meanwhile.
             monitor_ = make_netlink_transport(ctx_->entry.minor_number());
-            return monitor_->watch(monitor_watch_);
+            return 0;
         }
         if (kind_ == transport_kind::ioctl)
             return open_fd(ctx_->entry.node(), O_RDONLY, waiter_);
@@ -420,6 +422,18 @@ class wakeup_runner final : public runner {
         const short events = kind_ == transport_kind::ioctl     ? POLLIN | POLLPRI
                              : kind_ == transport_kind::netlink ? POLLIN
                                                                 : POLLPRI;
+        monitor_watch_.reset();
+        if (monitor_) {
+            if (const int err = monitor_->watch(monitor_watch_); err != 0) {
+                err_ = err;
+                return {};
+            }
+        }
+        // the listener leaves with the sample
+        const struct unsubscribe {
+            std::unique_ptr<watch_source>& w;
+            ~unsubscribe() { w.reset(); }
+        } leave{monitor_watch_};
         const int waiter_fd = monitor_watch_ ? monitor_watch_->fd() : waiter_.get();
 
         cpu_set_t before;
