@@ -44,11 +44,6 @@
 #include "compat.h"
 #include "internal.h"
 
-enum kdemo_change {
-	KDEMO_CHANGED_MSG = BIT(0),
-	KDEMO_CHANGED_ACC = BIT(1),
-};
-
 static void kdemo_snap_write_begin(struct kdemo_snapshot *s)
 {
 	preempt_disable();
@@ -96,18 +91,24 @@ static void kdemo_snap_read(struct kdemo_dev *kd, struct kdemo_snapshot *copy)
 
 /*
  * Publish new scalar state, inside a write section of the snapshot and with
- * kd->lock held; the generation grows by one.
+ * kd->lock held; the generation grows by one, and the generation of the
+ * part that changed (@what: KDEMO_CHANGED_*) becomes the new one.
  */
 static void kdemo_commit(struct kdemo_dev *kd, s64 sum, u64 count,
-			 u64 msg_len)
+			 u64 msg_len, unsigned int what)
 {
 	struct kdemo_snapshot *s = kd->snap;
+	u64 gen = s->generation + 1;
 
 	lockdep_assert_held(&kd->lock);
 	WRITE_ONCE(s->sum, sum);
 	WRITE_ONCE(s->count, count);
 	WRITE_ONCE(s->msg_len, msg_len);
-	WRITE_ONCE(s->generation, s->generation + 1);
+	WRITE_ONCE(s->generation, gen);
+	if (what & KDEMO_CHANGED_MSG)
+		WRITE_ONCE(kd->msg_generation, gen);
+	if (what & KDEMO_CHANGED_ACC)
+		WRITE_ONCE(kd->acc_generation, gen);
 }
 
 /* Changes closer than this to the last notification run wait for a tick. */
@@ -149,6 +150,11 @@ static void kdemo_notify_workfn(struct work_struct *work)
  * run is notified at once; one closer to it waits for the next timer tick,
  * so a stream of changes costs one run (and kernfs' fsnotify work behind
  * it) per tick rather than kworker wake-ups per change (docs/DESIGN.md).
+ *
+ * Last, the netlink event (netlink.c): built and sent here, in the writer's
+ * context, only when the monitor group has listeners; it carries the state
+ * of the moment it is built, so a burst of changes may announce fewer
+ * generations than it made, but always the last one.
  */
 static void kdemo_changed(struct kdemo_dev *kd, unsigned int what)
 {
@@ -158,10 +164,12 @@ static void kdemo_changed(struct kdemo_dev *kd, unsigned int what)
 		wake_up_interruptible_poll(&kd->wait,
 					   EPOLLIN | EPOLLRDNORM | EPOLLPRI);
 	/* a full barrier: the change is visible before the work can run */
-	if (atomic_fetch_or(what, &kd->notify_pending))
-		return;
-	delay = local_clock() - READ_ONCE(kd->notify_last) < KDEMO_NOTIFY_GAP_NS;
-	queue_delayed_work(system_unbound_wq, &kd->notify_work, delay);
+	if (!atomic_fetch_or(what, &kd->notify_pending)) {
+		delay = local_clock() - READ_ONCE(kd->notify_last) <
+			KDEMO_NOTIFY_GAP_NS;
+		queue_delayed_work(system_unbound_wq, &kd->notify_work, delay);
+	}
+	kdemo_nl_notify(kd);
 }
 
 /*
@@ -262,6 +270,45 @@ struct kdemo_message *kdemo_msg_get(struct kdemo_dev *kd, u64 *generation)
 }
 
 /**
+ * kdemo_state_get - the whole state of one moment, without a lock
+ * @kd: the device
+ * @st: receives sum, count, generation, message length and the generations
+ *	of the last message change and of the last accumulator change
+ *
+ * As kdemo_msg_get(), but every scalar is read inside the same section of
+ * the sequence counter as the message pointer.
+ *
+ * Return: the message of that moment, to be released with kdemo_msg_put(),
+ * or NULL for the empty message.
+ */
+struct kdemo_message *kdemo_state_get(struct kdemo_dev *kd,
+				      struct kdemo_state *st)
+{
+	const struct kdemo_snapshot *s = kd->snap;
+	struct kdemo_message *m;
+	u32 seq;
+
+	rcu_read_lock();
+	for (;;) {
+		seq = kdemo_snap_read_begin(s);
+		m = rcu_dereference(kd->msg);
+		st->sum = READ_ONCE(s->sum);
+		st->count = READ_ONCE(s->count);
+		st->generation = READ_ONCE(s->generation);
+		st->msg_len = READ_ONCE(s->msg_len);
+		st->msg_generation = READ_ONCE(kd->msg_generation);
+		st->acc_generation = READ_ONCE(kd->acc_generation);
+		if (m && !refcount_inc_not_zero(&m->ref))
+			continue;
+		if (!kdemo_snap_read_retry(s, seq))
+			break;
+		kdemo_msg_put(kd, m);
+	}
+	rcu_read_unlock();
+	return m;
+}
+
+/**
  * kdemo_set_msg - replace the message
  * @kd: the device
  * @from: the new message bytes
@@ -312,7 +359,8 @@ int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text)
 	}
 	kdemo_snap_write_begin(kd->snap);
 	old = rcu_replace_pointer(kd->msg, m, lockdep_is_held(&kd->lock));
-	kdemo_commit(kd, kd->snap->sum, kd->snap->count, len);
+	kdemo_commit(kd, kd->snap->sum, kd->snap->count, len,
+		     KDEMO_CHANGED_MSG);
 	kdemo_snap_write_end(kd->snap);
 	mutex_unlock(&kd->lock);
 
@@ -399,7 +447,7 @@ static int kdemo_add_commit(struct kdemo_dev *kd,
 	} else {
 		sum += (s64)b->total;
 		kdemo_snap_write_begin(s);
-		kdemo_commit(kd, sum, count, s->msg_len);
+		kdemo_commit(kd, sum, count, s->msg_len, KDEMO_CHANGED_ACC);
 		kdemo_snap_write_end(s);
 	}
 	mutex_unlock(&kd->lock);
@@ -524,7 +572,7 @@ int kdemo_reset(struct kdemo_dev *kd)
 	if (ret)
 		return ret;
 	kdemo_snap_write_begin(s);
-	kdemo_commit(kd, 0, 0, s->msg_len);
+	kdemo_commit(kd, 0, 0, s->msg_len, KDEMO_CHANGED_ACC);
 	kdemo_snap_write_end(s);
 	mutex_unlock(&kd->lock);
 
@@ -628,6 +676,7 @@ int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max)
 	kd->snap->abi_version = KDEMO_ABI_VERSION;
 	kd->msg_max = msg_max;
 	mutex_init(&kd->lock);
+	mutex_init(&kd->nl_lock);
 	init_waitqueue_head(&kd->wait);
 	INIT_DELAYED_WORK(&kd->notify_work, kdemo_notify_workfn);
 	return 0;
@@ -659,5 +708,6 @@ void kdemo_core_release(struct kdemo_dev *kd)
 	if (spare)
 		kvfree_rcu(spare, rcu);
 	free_page((unsigned long)kd->snap);
+	mutex_destroy(&kd->nl_lock);
 	mutex_destroy(&kd->lock);
 }

@@ -3,13 +3,15 @@
  * kdemo - definitions shared by the files of the module
  *
  * core.c owns the state of a device and its rules; chrdev.c (ioctl, poll,
- * mmap), sysfs.c and procfs.c are transports: they parse, call the core and
- * format. text.c holds what sysfs and procfs share (number lists, newlines).
+ * mmap), sysfs.c, procfs.c and netlink.c (generic netlink) are transports:
+ * they parse, call the core and format. text.c holds what sysfs and procfs
+ * share (number lists, newlines).
  */
 #ifndef KDEMO_INTERNAL_H
 #define KDEMO_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/device.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -41,6 +43,30 @@ enum kdemo_transport {
  */
 struct kdemo_counters {
 	u64 ops[KDEMO_NR_TRANSPORTS];
+};
+
+/* What a change changed: kdemo_changed() and struct kdemo_dev's generations. */
+enum kdemo_change_bits {
+	KDEMO_CHANGED_MSG = BIT(0),
+	KDEMO_CHANGED_ACC = BIT(1),
+};
+
+/**
+ * struct kdemo_state - the state of one moment, from kdemo_state_get()
+ * @sum: the accumulator
+ * @count: values added since the last reset
+ * @generation: the generation
+ * @msg_len: the message length
+ * @msg_generation: the generation of the last message change (0: none yet)
+ * @acc_generation: the generation of the last accumulator change
+ */
+struct kdemo_state {
+	s64 sum;
+	u64 count;
+	u64 generation;
+	u64 msg_len;
+	u64 msg_generation;
+	u64 acc_generation;
 };
 
 /* The proc files of one device: where procfs.c keeps its per-file data. */
@@ -85,6 +111,12 @@ struct kdemo_message {
  *	sequence counter (see core.c).
  * @msg_spare: a small message object nobody uses, for the next SET_MSG
  * @msg_max: largest message, from the module parameter
+ * @msg_generation: generation of the last message change; written with the
+ *	snapshot, under @lock and its sequence counter
+ * @acc_generation: generation of the last accumulator change, likewise
+ * @nl_lock: orders the netlink notifications of the device (netlink.c);
+ *	never held with @lock
+ * @nl_sent: the generation of the last netlink notification, under @nl_lock
  * @wait: woken after every change (poll on the node)
  * @opens: file descriptions currently open on the node
  * @counters: operations handled, per transport, per CPU
@@ -105,6 +137,10 @@ struct kdemo_dev {
 	struct kdemo_message *msg_spare;
 	struct kdemo_snapshot *snap;
 	size_t msg_max;
+	u64 msg_generation;
+	u64 acc_generation;
+	struct mutex nl_lock; /* orders the netlink notifications */
+	u64 nl_sent;
 	wait_queue_head_t wait;
 	atomic64_t opens;
 	struct kdemo_counters __percpu *counters;
@@ -132,6 +168,8 @@ void kdemo_core_stop(struct kdemo_dev *kd);
 void kdemo_core_release(struct kdemo_dev *kd);
 int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text);
 struct kdemo_message *kdemo_msg_get(struct kdemo_dev *kd, u64 *generation);
+struct kdemo_message *kdemo_state_get(struct kdemo_dev *kd,
+				      struct kdemo_state *st);
 void kdemo_msg_put(struct kdemo_dev *kd, struct kdemo_message *m);
 int kdemo_get_msg(struct kdemo_dev *kd, struct iov_iter *to, size_t *len,
 		  u64 *generation);
@@ -163,6 +201,9 @@ extern const struct file_operations kdemo_fops;
 extern const struct attribute_group *kdemo_groups[];
 int kdemo_sysfs_add(struct kdemo_dev *kd);
 void kdemo_sysfs_remove(struct kdemo_dev *kd);
+int kdemo_nl_init(void);
+void kdemo_nl_exit(void);
+void kdemo_nl_notify(struct kdemo_dev *kd);
 int kdemo_proc_init(void);
 void kdemo_proc_exit(void);
 int kdemo_proc_add(struct kdemo_dev *kd);

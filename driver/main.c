@@ -12,6 +12,8 @@
  * cancelled; an open node pins the module through the file operations'
  * owner (rmmod: EBUSY), so no ioctl, poll or mapping can outlive it either.
  *
+ * The generic netlink family is registered once every device exists and
+ * unregistered before any goes, so a request always finds its device.
  * One cdev serves every minor, and adding it is the last step of the load
  * that can fail: no node can be opened before every device exists, so a
  * failing load never has to take a device away from an opener. Init
@@ -177,9 +179,12 @@ static int __init kdemo_init(void)
 		if (ret)
 			goto err_devs;
 	}
-	ret = kdemo_cdev_add();
+	ret = kdemo_nl_init();
 	if (ret)
 		goto err_devs;
+	ret = kdemo_cdev_add();
+	if (ret)
+		goto err_nl;
 
 	for (i = 0; i < ndevs; i++)
 		dev_info(kdemo_devs[i]->dev,
@@ -187,6 +192,8 @@ static int __init kdemo_init(void)
 			 msg_max, KDEMO_ABI_VERSION);
 	return 0;
 
+err_nl:
+	kdemo_nl_exit();
 err_devs:
 	while (i--)
 		kdemo_destroy(i);
@@ -205,6 +212,7 @@ static void __exit kdemo_exit(void)
 	unsigned int i = ndevs;
 
 	cdev_del(kdemo_cdev);
+	kdemo_nl_exit();
 	while (i--) {
 		dev_info(kdemo_devs[i]->dev, "removed\n");
 		kdemo_destroy(i);
@@ -220,5 +228,5 @@ module_exit(kdemo_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The kdemo developers");
-MODULE_DESCRIPTION("Demonstrates ioctl, sysfs, procfs, poll and mmap side by side");
+MODULE_DESCRIPTION("Demonstrates ioctl, sysfs, procfs, poll, mmap and generic netlink side by side");
 MODULE_VERSION(KDEMO_VERSION);

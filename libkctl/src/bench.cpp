@@ -99,6 +99,9 @@ std::string how(transport_kind k, operation op) {
         return "reads and parses info (sum, count, generation of one moment)";
     if (k == transport_kind::mmap)
         return "seqcount read of the mapped page, no system call";
+    if (k == transport_kind::netlink)
+        return op == operation::set_msg ? "a 16-byte message; sendmsg + recvmsg (ack)"
+                                        : "sendmsg + recvmsg, one socket kept open";
     if (op == operation::set_msg)
         return "a 16-byte message";
     return {};
@@ -141,7 +144,7 @@ const row* report::find(std::string_view id) const noexcept {
 std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads) {
     std::vector<row> rows;
     const transport_kind T[] = {transport_kind::mmap, transport_kind::ioctl, transport_kind::sysfs,
-                                transport_kind::proc};
+                                transport_kind::proc, transport_kind::netlink};
     constexpr transport_kind ioctl = transport_kind::ioctl;
     constexpr transport_kind sysfs = transport_kind::sysfs;
     constexpr transport_kind proc = transport_kind::proc;
@@ -259,11 +262,12 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
     // on another one (an inter-processor interrupt; under TCG, the host must also run the
     // emulator's thread for that virtual CPU).
     if (wanted(o, operation::watch)) {
-        for (const transport_kind k : {ioctl, sysfs}) {
+        for (const transport_kind k : {ioctl, sysfs, transport_kind::netlink}) {
             if (!wanted(o, k))
                 continue;
-            const std::string what =
-                k == ioctl ? "poll() on the node" : "poll() on sysfs generation";
+            const std::string what = k == ioctl   ? "poll() on the node"
+                                     : k == sysfs ? "poll() on sysfs generation"
+                                                  : "netlink monitor event";
             for (const char* where : {"same-cpu", "other-cpu"})
                 rows.push_back(make(section::wakeup, "wakeup." + str(to_string(k)) + "." + where,
                                     what + (where[0] == 's' ? ", same CPU" : ", other CPU"),
@@ -342,6 +346,14 @@ std::vector<target> evaluate_targets(std::span<const row> rows) {
         add(std::string("ioctl-") + op + "-mean-vs-null-ioctl", what + ", mean", row,
             "floor.null-ioctl", "mean_ns", false, goal);
     }
+    // Netlink (issue #12): a request within 5x of the ioctl, an event no later than poll().
+    add("netlink-sum-vs-ioctl-sum", "netlink sum within 5x of ioctl sum", "netlink.sum",
+        "ioctl.sum", "median_ns", false, 5);
+    for (const char* where : {"same-cpu", "other-cpu"})
+        add(std::string("netlink-event-vs-node-poll-") + where,
+            std::string("a monitor event no later than a node poll() wake-up, ") + where,
+            std::string("wakeup.netlink.") + where, std::string("wakeup.ioctl.") + where,
+            "median_ns", false, 1.0);
     // No bimodal mutation row: its mean within 1.5x of its median.
     for (const char* k : {"ioctl", "sysfs", "proc"})
         for (const char* op : {"set-msg", "add", "reset"}) {

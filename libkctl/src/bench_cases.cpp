@@ -29,6 +29,7 @@
 #include "files.hpp"
 #include "snapshot.hpp"
 #include "text.hpp"
+#include "transport.hpp"
 
 namespace kctl::detail::bench {
 
@@ -359,7 +360,8 @@ char thread_state(pid_t tid) {
 /// Changes of the wake-up rows are this far apart.
 constexpr std::uint64_t event_spacing_ns = 2000000;
 
-/// One thread sleeps in poll() on the node (or on the sysfs `generation` attribute); once it
+/// One thread sleeps in poll() on the node (or on the sysfs `generation` attribute, or on a
+/// netlink socket subscribed to the monitor group); once it
 /// sleeps, another changes the device with KDEMO_IOC_ADD, at least 2 ms after the last
 /// change. Each event is the time from just before that ioctl to just after poll() returns,
 /// both read with CLOCK_MONOTONIC.
@@ -397,6 +399,12 @@ class wakeup_runner final : public runner {
             return err;
         if (const int err = open_fd(ctx_->entry.node(), O_RDWR, changer_); err != 0)
             return err;
+        if (kind_ == transport_kind::netlink) {
+            // Subscribed only while this row samples (sample()): a listener makes every
+            // change of every other row send an event, and would overflow meanwhile.
+            monitor_ = make_netlink_transport(ctx_->entry.minor_number());
+            return 0;
+        }
         if (kind_ == transport_kind::ioctl)
             return open_fd(ctx_->entry.node(), O_RDONLY, waiter_);
         return open_fd(ctx_->entry.syspath() + "/" + sysfs_file::generation, O_RDONLY, waiter_);
@@ -411,7 +419,22 @@ class wakeup_runner final : public runner {
         std::atomic<std::uint64_t> woke{0};   // CLOCK_MONOTONIC after poll() returned
         std::atomic<pid_t> tid{0};
         std::atomic<int> waiter_err{0};
-        const short events = kind_ == transport_kind::ioctl ? POLLIN | POLLPRI : POLLPRI;
+        const short events = kind_ == transport_kind::ioctl     ? POLLIN | POLLPRI
+                             : kind_ == transport_kind::netlink ? POLLIN
+                                                                : POLLPRI;
+        monitor_watch_.reset();
+        if (monitor_) {
+            if (const int err = monitor_->watch(monitor_watch_); err != 0) {
+                err_ = err;
+                return {};
+            }
+        }
+        // the listener leaves with the sample
+        const struct unsubscribe {
+            std::unique_ptr<watch_source>& w;
+            ~unsubscribe() { w.reset(); }
+        } leave{monitor_watch_};
+        const int waiter_fd = monitor_watch_ ? monitor_watch_->fd() : waiter_.get();
 
         cpu_set_t before;
         CPU_ZERO(&before);
@@ -437,7 +460,7 @@ class wakeup_runner final : public runner {
                 // earlier change (sysfs notifies from a work item): the read re-armed the
                 // poll, so wait again.
                 do {
-                    pollfd p{waiter_.get(), events, 0};
+                    pollfd p{waiter_fd, events, 0};
                     n = ::poll(&p, 1, 10000);
                     t1 = mono_ns();
                 } while (n == 1 && rearm(g) == 0 && g == g0);
@@ -514,6 +537,8 @@ class wakeup_runner final : public runner {
     /// Reads what re-arms poll(), the sum (node) or the attribute itself (sysfs), and
     /// with it the generation.
     int rearm(std::uint64_t& generation) noexcept {
+        if (monitor_watch_)  // drains the events that arrived: the newest one's generation
+            return monitor_watch_->rearm(generation);
         if (kind_ == transport_kind::ioctl) {
             kdemo_sum s{};
             if (::ioctl(waiter_.get(), KDEMO_IOC_GET_SUM, &s) != 0)
@@ -536,6 +561,8 @@ class wakeup_runner final : public runner {
     std::string why_;
     unique_fd changer_;
     unique_fd waiter_;
+    std::unique_ptr<transport> monitor_;  // netlink: the monitor group's socket
+    std::unique_ptr<watch_source> monitor_watch_;
 };
 
 // --- the factory ------------------------------------------------------------------------

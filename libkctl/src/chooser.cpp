@@ -19,6 +19,7 @@ constexpr std::array<std::array<support, operation_count>, transport_count> tabl
     /* ioctl */ {F, F, F, F, F, F, F},
     /* sysfs */ {F, F, F, F, F, P, F},
     /* proc  */ {F, F, F, F, F, F, N},
+    /* netlink */ {F, F, F, F, F, F, F},
 }};
 // clang-format on
 
@@ -44,6 +45,9 @@ plan choose(const usability& u, operation op, std::size_t msg_size) noexcept {
                 pass(p, k, err);
             else if (k == transport_kind::sysfs && op == operation::set_msg &&
                      msg_size > sysfs_msg_max)
+                pass(p, k, EFBIG);
+            else if (k == transport_kind::netlink && op == operation::set_msg &&
+                     msg_size > netlink_msg_max)
                 pass(p, k, EFBIG);
             else
                 p.order[p.size++] = k;

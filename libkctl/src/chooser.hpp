@@ -13,7 +13,7 @@
 
 namespace kctl::detail {
 
-inline constexpr std::size_t transport_count = 4;  // mmap, ioctl, sysfs, proc
+inline constexpr std::size_t transport_count = 5;  // mmap, ioctl, sysfs, proc, netlink
 inline constexpr std::size_t operation_count = 7;
 
 constexpr std::size_t index(transport_kind k) noexcept {
@@ -60,7 +60,7 @@ struct plan {
 };
 
 /// Chooses for `op`; `msg_size` is the length of the message for set-msg (sysfs carries at
-/// most sysfs_msg_max bytes), ignored otherwise.
+/// most sysfs_msg_max bytes, netlink netlink_msg_max), ignored otherwise.
 plan choose(const usability& u, operation op, std::size_t msg_size = 0) noexcept;
 
 /// The plan for an explicitly requested transport: it alone, if it supports `op`.

@@ -15,6 +15,8 @@ std::unique_ptr<transport> make_transport(transport_kind kind, const entry_data&
             return make_sysfs_transport(e.syspath, e.name);
         case transport_kind::proc:
             return make_proc_transport(e.procdir);
+        case transport_kind::netlink:
+            return make_netlink_transport(e.minor);
         case transport_kind::automatic:
             break;
     }

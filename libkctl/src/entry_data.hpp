@@ -24,9 +24,15 @@ struct entry_data {
 using access_fn = std::function<int(const std::string& path, int mode)>;
 int effective_access(const std::string& path, int mode);
 
+/// Whether the caller has CAP_NET_ADMIN in its effective set (capget()): netlink's
+/// mutations need it.
+bool has_net_admin() noexcept;
+
 /// Fills e.usable: which transport the caller can use for which operation, from the
-/// capability table and the permissions of the node and of each file the operation needs.
-void probe(entry_data& e, const access_fn& access = effective_access);
+/// capability table, the permissions of the node and of each file the operation needs, and
+/// (netlink mutations) `net_admin`.
+void probe(entry_data& e, const access_fn& access = effective_access,
+           bool net_admin = has_net_admin());
 
 /// The open(2) access mode the ioctl transport uses, given what the probe found:
 /// O_RDWR, else O_RDONLY (reads work, mutations get EBADF from the kernel), else O_WRONLY.

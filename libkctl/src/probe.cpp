@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Which transports the caller may use: checked with faccessat(AT_EACCESS) on every file an
 // operation needs, without opening anything (opening the node would count in `opens`).
+// Netlink has no files: its reads are open to everyone, its mutations need CAP_NET_ADMIN
+// (GENL_ADMIN_PERM), which capget() tells without asking the kernel's family.
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,22 +59,33 @@ std::span<const need> needs(transport_kind kind, operation op) noexcept {
                 proc_get_msg, proc_set_msg, proc_add, proc_info, proc_reset, proc_info, {}};
             return by_op[index(op)];
         }
+        case transport_kind::netlink:
         case transport_kind::automatic:
             break;
     }
     return {};
 }
 
+bool has_net_admin() noexcept {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+    if (::syscall(SYS_capget, &hdr, data) != 0)
+        return false;
+    return (data[CAP_NET_ADMIN / 32].effective >> (CAP_NET_ADMIN % 32)) & 1U;
+}
+
 int effective_access(const std::string& path, int mode) {
     return ::faccessat(AT_FDCWD, path.c_str(), mode, AT_EACCESS) == 0 ? 0 : errno;
 }
 
-void probe(entry_data& e, const access_fn& access) {
+void probe(entry_data& e, const access_fn& access, bool net_admin) {
     for (const transport_kind k : concrete_transports) {
         const std::string& dir = k == transport_kind::sysfs ? e.syspath : e.procdir;
         for (const operation op : all_operations) {
             int& err = e.usable.at(k, op);
             err = capability(k, op) == support::none ? EOPNOTSUPP : 0;
+            if (k == transport_kind::netlink && err == 0 && is_mutation(op) && !net_admin)
+                err = EPERM;
             for (const need& n : needs(k, op)) {
                 const bool is_node = *n.file == '\0';
                 if (is_node && e.node.empty())

@@ -31,6 +31,9 @@ class watch_source {
     virtual bool changed(short revents, int& err) const noexcept = 0;
     /// Reads the current generation, which re-arms the descriptor.
     virtual int rearm(std::uint64_t& generation) noexcept = 0;
+    /// After rearm(): if the events read carried the whole state newer than `s` (netlink's
+    /// monitor group does), stores it in `s` and returns true; false: read it.
+    virtual bool carried(state& /*s*/) noexcept { return false; }
 };
 
 /// How device::sum() may read the sum without a virtual call once this transport serves
@@ -74,6 +77,9 @@ std::unique_ptr<transport> make_mmap_transport(std::string node);
 std::unique_ptr<transport> make_sysfs_transport(const std::string& dir, std::string device_name);
 /// `dir`: the device's proc directory, /proc/kdemo/kdemoN (tests pass a fake tree).
 std::unique_ptr<transport> make_proc_transport(const std::string& dir);
+
+/// `index`: the device index (the minor number, N of kdemoN) netlink requests carry.
+std::unique_ptr<transport> make_netlink_transport(unsigned index);
 
 /// The transport `kind` for the device `e`.
 std::unique_ptr<transport> make_transport(transport_kind kind, const entry_data& e);

@@ -64,7 +64,8 @@ std::optional<state> watch_impl::wait(std::chrono::milliseconds timeout) {
             raise(e);
         if (generation <= current.generation)
             continue;  // already reported (a later read caught up with it)
-        current = read_state();
+        if (!source->carried(current))
+            current = read_state();
         return current;
     }
 }

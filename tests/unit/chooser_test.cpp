@@ -13,13 +13,15 @@ namespace kctl::detail {
 namespace {
 
 /// What the caller may do with the node, the sysfs files and the proc files.
+/// net_admin: CAP_NET_ADMIN, which netlink's mutations need (its reads need nothing).
 struct perms {
     bool node_r, node_w, sysfs_r, sysfs_w, proc_r, proc_w;
+    bool net_admin = false;
 };
 
-constexpr perms root{true, true, true, true, true, true};
+constexpr perms root{true, true, true, true, true, true, true};
 constexpr perms group_member{true, true, true, true, true, false};  // the udev rule
-constexpr perms node_read_only{true, false, true, true, true, true};
+constexpr perms node_read_only{true, false, true, true, true, true, true};
 constexpr perms stranger{false, false, true, false, true, false};  // no udev rule
 constexpr perms proc_only{false, false, false, false, true, false};
 constexpr perms nothing{false, false, false, false, false, false};
@@ -30,19 +32,22 @@ entry_data probed(const perms& p) {
     e.node = "/dev/kdemo0";
     e.syspath = "/sys/devices/virtual/kdemo/kdemo0";
     e.procdir = "/proc/kdemo/kdemo0";
-    probe(e, [&p, &e](const std::string& path, int mode) {
-        const bool write = mode == W_OK;
-        bool ok = false;
-        if (path == e.node)
-            ok = write ? p.node_w : p.node_r;
-        else if (path.starts_with(e.syspath + "/"))
-            ok = write ? p.sysfs_w : p.sysfs_r;
-        else if (path.starts_with(e.procdir + "/"))
-            ok = write ? p.proc_w : p.proc_r;
-        else
-            return ENOENT;
-        return ok ? 0 : EACCES;
-    });
+    probe(
+        e,
+        [&p, &e](const std::string& path, int mode) {
+            const bool write = mode == W_OK;
+            bool ok = false;
+            if (path == e.node)
+                ok = write ? p.node_w : p.node_r;
+            else if (path.starts_with(e.syspath + "/"))
+                ok = write ? p.sysfs_w : p.sysfs_r;
+            else if (path.starts_with(e.procdir + "/"))
+                ok = write ? p.proc_w : p.proc_r;
+            else
+                return ENOENT;
+            return ok ? 0 : EACCES;
+        },
+        p.net_admin);
     return e;
 }
 
@@ -89,45 +94,51 @@ constexpr auto watch = operation::watch;
 INSTANTIATE_TEST_SUITE_P(
     Table, Chooser,
     testing::Values(
-        choice_case{"RootSum", root, sum, 0, "mmap ioctl sysfs proc", ""},
-        choice_case{"RootGetMsg", root, get_msg, 0, "ioctl sysfs proc", ""},
-        choice_case{"RootSetMsg", root, set_msg, 2, "ioctl sysfs proc", ""},
-        choice_case{"RootSetMsgAtSysfsLimit", root, set_msg, 4094, "ioctl sysfs proc", ""},
-        choice_case{"RootSetMsgOverSysfsLimit", root, set_msg, 4095, "ioctl proc",
+        choice_case{"RootSum", root, sum, 0, "mmap ioctl sysfs proc netlink", ""},
+        choice_case{"RootGetMsg", root, get_msg, 0, "ioctl sysfs proc netlink", ""},
+        choice_case{"RootSetMsg", root, set_msg, 2, "ioctl sysfs proc netlink", ""},
+        choice_case{"RootSetMsgAtSysfsLimit", root, set_msg, 4094, "ioctl sysfs proc netlink", ""},
+        choice_case{"RootSetMsgOverSysfsLimit", root, set_msg, 4095, "ioctl proc netlink",
                     "sysfs cannot carry it (EFBIG)"},
-        choice_case{"RootAdd", root, add, 0, "ioctl sysfs proc", ""},
-        choice_case{"RootReset", root, reset, 0, "ioctl sysfs proc", ""},
+        choice_case{"RootAdd", root, add, 0, "ioctl sysfs proc netlink", ""},
+        choice_case{"RootReset", root, reset, 0, "ioctl sysfs proc netlink", ""},
         choice_case{"RootInfoPrefersCompleteProcOverPartialSysfs", root, info_op, 0,
-                    "ioctl proc sysfs", ""},
-        choice_case{"RootWatch", root, watch, 0, "ioctl sysfs", ""},
+                    "ioctl proc netlink sysfs", ""},
+        choice_case{"RootWatch", root, watch, 0, "ioctl sysfs netlink", ""},
         choice_case{"GroupMemberSetMsg", group_member, set_msg, 2, "ioctl sysfs",
-                    "proc not writable (EACCES)"},
+                    "proc not writable (EACCES), netlink not writable (EPERM)"},
         choice_case{"ReadOnlyNodeStillReadsThroughIoctl", node_read_only, get_msg, 0,
-                    "ioctl sysfs proc", ""},
-        choice_case{"ReadOnlyNodeStillMaps", node_read_only, sum, 0, "mmap ioctl sysfs proc", ""},
-        choice_case{"ReadOnlyNodeSetMsgFallsBackToSysfs", node_read_only, set_msg, 2, "sysfs proc",
+                    "ioctl sysfs proc netlink", ""},
+        choice_case{"ReadOnlyNodeStillMaps", node_read_only, sum, 0,
+                    "mmap ioctl sysfs proc netlink", ""},
+        choice_case{"ReadOnlyNodeSetMsgFallsBackToSysfs", node_read_only, set_msg, 2,
+                    "sysfs proc netlink", "ioctl not writable (EACCES)"},
+        choice_case{"ReadOnlyNodeBigSetMsgFallsBackToProc", node_read_only, set_msg, 5000,
+                    "proc netlink", "ioctl not writable (EACCES), sysfs cannot carry it (EFBIG)"},
+        choice_case{"ReadOnlyNodeAdd", node_read_only, add, 0, "sysfs proc netlink",
                     "ioctl not writable (EACCES)"},
-        choice_case{"ReadOnlyNodeBigSetMsgFallsBackToProc", node_read_only, set_msg, 5000, "proc",
-                    "ioctl not writable (EACCES), sysfs cannot carry it (EFBIG)"},
-        choice_case{"ReadOnlyNodeAdd", node_read_only, add, 0, "sysfs proc",
+        choice_case{"ReadOnlyNodeReset", node_read_only, reset, 0, "sysfs proc netlink",
                     "ioctl not writable (EACCES)"},
-        choice_case{"ReadOnlyNodeReset", node_read_only, reset, 0, "sysfs proc",
-                    "ioctl not writable (EACCES)"},
-        choice_case{"StrangerSum", stranger, sum, 0, "sysfs proc",
+        choice_case{"StrangerSum", stranger, sum, 0, "sysfs proc netlink",
                     "mmap not readable (EACCES), ioctl not readable (EACCES)"},
-        choice_case{"StrangerInfo", stranger, info_op, 0, "proc sysfs",
+        choice_case{"StrangerInfo", stranger, info_op, 0, "proc netlink sysfs",
                     "ioctl not readable (EACCES)"},
-        choice_case{"StrangerWatch", stranger, watch, 0, "sysfs", "ioctl not readable (EACCES)"},
+        choice_case{"StrangerWatch", stranger, watch, 0, "sysfs netlink",
+                    "ioctl not readable (EACCES)"},
         choice_case{"StrangerSetMsg", stranger, set_msg, 2, "",
                     "ioctl not writable (EACCES), sysfs not writable (EACCES), "
-                    "proc not writable (EACCES)"},
-        choice_case{"ProcOnlyInfo", proc_only, info_op, 0, "proc",
+                    "proc not writable (EACCES), netlink not writable (EPERM)"},
+        choice_case{"ProcOnlyInfo", proc_only, info_op, 0, "proc netlink",
                     "ioctl not readable (EACCES), sysfs not readable (EACCES)"},
-        choice_case{"ProcOnlyWatch", proc_only, watch, 0, "",
+        choice_case{"ProcOnlyWatch", proc_only, watch, 0, "netlink",
                     "ioctl not readable (EACCES), sysfs not readable (EACCES)"},
-        choice_case{"NothingSum", nothing, sum, 0, "",
+        choice_case{"NothingSum", nothing, sum, 0, "netlink",
                     "mmap not readable (EACCES), ioctl not readable (EACCES), "
-                    "sysfs not readable (EACCES), proc not readable (EACCES)"}),
+                    "sysfs not readable (EACCES), proc not readable (EACCES)"},
+        choice_case{"RootSetMsgOverNetlinkLimit", root, set_msg, 65532, "ioctl proc",
+                    "sysfs cannot carry it (EFBIG), netlink cannot carry it (EFBIG)"},
+        choice_case{"RootSetMsgAtNetlinkLimit", root, set_msg, 65531, "ioctl proc netlink",
+                    "sysfs cannot carry it (EFBIG)"}),
     [](const testing::TestParamInfo<choice_case>& p) { return p.param.name; });
 
 TEST(Chooser, OnlyMmapLacksEverythingButSum) {
@@ -147,7 +158,7 @@ TEST(Chooser, NodeWithoutDevnodeIsNotPresent) {
     e.node.clear();
     probe(e, [](const std::string&, int) { return 0; });
     const plan p = choose(e.usable, operation::sum);
-    EXPECT_EQ(order(p), "sysfs proc");
+    EXPECT_EQ(order(p), "sysfs proc netlink");
     EXPECT_EQ(passed(p, operation::sum), "mmap not present (ENOENT), ioctl not present (ENOENT)");
 }
 
@@ -175,6 +186,16 @@ TEST(NodeOpenMode, FollowsThePermissions) {
     EXPECT_EQ(node_open_mode(probed(node_read_only).usable), O_RDONLY);
     EXPECT_EQ(node_open_mode(probed(stranger).usable), O_RDONLY);
     EXPECT_EQ(node_open_mode(probed({false, true, false, false, false, false}).usable), O_WRONLY);
+}
+
+TEST(Probe, NetlinkMutationsNeedCapNetAdminReadsDoNot) {
+    const entry_data with = probed(root);
+    const entry_data without = probed(group_member);
+    for (const operation op : all_operations) {
+        EXPECT_EQ(with.usable.at(transport_kind::netlink, op), 0) << to_string(op);
+        EXPECT_EQ(without.usable.at(transport_kind::netlink, op), is_mutation(op) ? EPERM : 0)
+            << to_string(op);
+    }
 }
 
 TEST(Probe, ChecksEveryFileAnOperationNeeds) {

@@ -202,6 +202,7 @@ TEST_F(Dispatch, RequestedTransportWithoutTheOperationIsEopnotsupp) {
 TEST_F(Dispatch, NoUsableTransportReportsThePreferredOnesReason) {
     for (const transport_kind k : {ioctl, sysfs, proc})
         data_->usable.at(k, operation::reset) = EACCES;
+    data_->usable.at(transport_kind::netlink, operation::reset) = EPERM;
     device_core& c = core();
     try {
         c.run(operation::reset, [](transport& t) { return t.reset(); });
@@ -214,13 +215,14 @@ TEST_F(Dispatch, NoUsableTransportReportsThePreferredOnesReason) {
     ASSERT_EQ(log_.size(), 1U);
     EXPECT_EQ(log_[0],
               "reset: ioctl not writable (EACCES), sysfs not writable (EACCES), proc not "
-              "writable (EACCES), no transport left");
+              "writable (EACCES), netlink not writable (EPERM), no transport left");
 }
 
 TEST_F(Dispatch, EveryCandidateFailingAtRuntimeReportsTheFirstError) {
     EXPECT_CALL(mock(ioctl), reset()).WillOnce(Return(EACCES));
     EXPECT_CALL(mock(sysfs), reset()).WillOnce(Return(EPERM));
     EXPECT_CALL(mock(proc), reset()).WillOnce(Return(EACCES));
+    EXPECT_CALL(mock(transport_kind::netlink), reset()).WillOnce(Return(EPERM));
     device_core& c = core();
     EXPECT_THROW(c.run(operation::reset, [](transport& t) { return t.reset(); }), error);
 }

@@ -46,7 +46,7 @@ TEST(ListOutput, JsonHasNodeNumbersAndTransportAccess) {
     std::vector<std::string> keys;
     for (const auto& [k, v] : d.at("transports").items())
         keys.push_back(k);
-    EXPECT_EQ(keys, (std::vector<std::string>{"mmap", "ioctl", "sysfs", "proc"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"mmap", "ioctl", "sysfs", "proc", "netlink"}));
 }
 
 TEST(ListOutput, TextHasTheSameFields) {
@@ -54,9 +54,11 @@ TEST(ListOutput, TextHasTheSameFields) {
     r.access[0] = {true, false};
     r.access[1] = {true, true};
     r.access[3] = {false, true};
+    r.access[4] = {true, false};
     const std::string t = list_text({r});
-    EXPECT_NE(t.find("kdemo0     /dev/kdemo0      240:3     mmap:r ioctl:rw sysfs:- proc:w\n"),
-              std::string::npos)
+    EXPECT_NE(
+        t.find("kdemo0     /dev/kdemo0      240:3     mmap:r ioctl:rw sysfs:- proc:w netlink:r\n"),
+        std::string::npos)
         << t;
 }
 

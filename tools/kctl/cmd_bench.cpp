@@ -582,7 +582,7 @@ void add_bench_command(CLI::App& app, context& ctx) {
     cmd->add_option("--transports", a->transports,
                     "Only these transports (comma-separated; the floors always run)")
         ->delimiter(',')
-        ->check(CLI::IsMember({"mmap", "ioctl", "sysfs", "proc"}));
+        ->check(CLI::IsMember({"mmap", "ioctl", "sysfs", "proc", "netlink"}));
     cmd->add_option("--ops", a->ops,
                     "Only these operations (comma-separated: get-msg,set-msg,sum,add,reset,info,"
                     "watch; watch is the wake-up latency)")

@@ -95,12 +95,12 @@ const std::vector<Choice> kOutsider = {
      T::automatic,
      EACCES,
      {"set-msg: ioctl not writable (EACCES), sysfs not writable (EACCES), proc not writable "
-      "(EACCES), no transport left"}},
+      "(EACCES), netlink not writable (EPERM), no transport left"}},
     {O::add,
      T::automatic,
      EACCES,
      {"add: ioctl not writable (EACCES), sysfs not writable (EACCES), proc not writable "
-      "(EACCES), no transport left"}},
+      "(EACCES), netlink not writable (EPERM), no transport left"}},
     {O::sum,
      T::sysfs,
      0,
@@ -109,7 +109,7 @@ const std::vector<Choice> kOutsider = {
      T::automatic,
      EACCES,
      {"reset: ioctl not writable (EACCES), sysfs not writable (EACCES), proc not writable "
-      "(EACCES), no transport left"}},
+      "(EACCES), netlink not writable (EPERM), no transport left"}},
     // full support first: proc has every info field, sysfs only some
     {O::info, T::proc, 0, {"info: ioctl not readable (EACCES), using proc"}},
     {O::watch,

@@ -132,6 +132,8 @@ TEST_F(UdevPermissions, ProcFilesKeepTheirModesAndOwner) {
 bool supported(T kind, operation op) {
     if (kind == T::mmap)
         return op == operation::sum;
+    if (kind == T::netlink)
+        return true;
     return !(kind == T::proc && op == operation::watch);
 }
 
@@ -150,6 +152,8 @@ int model(const std::string& user, T kind, operation op) {
             return write && !node ? EACCES : 0;
         case T::proc:
             return write && user != "root" ? EACCES : 0;
+        case T::netlink:  // reads for everyone, mutations CAP_NET_ADMIN (the probe: EPERM)
+            return write && user != "root" ? EPERM : 0;
         default:
             return EINVAL;
     }
@@ -182,10 +186,10 @@ TEST_P(UserAccess, EveryOperationThroughEveryTransportMatchesThePermissionModel)
 // kctl list and access(2), asked independently, agree with the model.
 std::string model_row(const std::string& user) {
     if (user == "root")
-        return "mmap:r ioctl:rw sysfs:rw proc:rw";
+        return "mmap:r ioctl:rw sysfs:rw proc:rw netlink:rw";
     if (user == "kuser")
-        return "mmap:r ioctl:rw sysfs:rw proc:r";
-    return "mmap:- ioctl:- sysfs:r proc:r";
+        return "mmap:r ioctl:rw sysfs:rw proc:r netlink:r";
+    return "mmap:- ioctl:- sysfs:r proc:r netlink:r";
 }
 
 std::string rw(bool r, bool w) {
@@ -212,7 +216,8 @@ std::string access_rows() {
                " proc:" +
                rw(ok(p("message"), R_OK) && ok(p("info"), R_OK),
                   ok(p("message"), W_OK) || ok(p("sum"), W_OK) || ok(p("reset"), W_OK)) +
-               "\n";
+               // netlink has no files: reads for all, writes with CAP_NET_ADMIN (root here)
+               " netlink:" + rw(true, ::geteuid() == 0) + "\n";
     }
     return out;
 }
@@ -222,7 +227,7 @@ std::string json_rows(const std::string& out) {
     nlohmann::json j = nlohmann::json::parse(out);
     for (const auto& d : j.at("devices")) {
         rows += d.at("name").get<std::string>();
-        for (const char* t : {"mmap", "ioctl", "sysfs", "proc"}) {
+        for (const char* t : {"mmap", "ioctl", "sysfs", "proc", "netlink"}) {
             const auto& a = d.at("transports").at(t);
             rows += std::string(" ") + t + ":" +
                     rw(a.at("read").get<bool>(), a.at("write").get<bool>());
@@ -232,7 +237,7 @@ std::string json_rows(const std::string& out) {
     return rows;
 }
 
-// "kdemo0 ..." rows from the table: the name and the last four columns.
+// "kdemo0 ..." rows from the table: the name and the last five columns.
 std::string text_rows(const std::string& out) {
     std::string rows;
     std::istringstream in(out);
@@ -243,9 +248,9 @@ std::string text_rows(const std::string& out) {
         std::vector<std::string> w;
         for (std::string x; words >> x;)
             w.push_back(x);
-        if (w.size() != 7)
+        if (w.size() != 8)
             return "bad row: " + l;
-        rows += w[0] + " " + w[3] + " " + w[4] + " " + w[5] + " " + w[6] + "\n";
+        rows += w[0] + " " + w[3] + " " + w[4] + " " + w[5] + " " + w[6] + " " + w[7] + "\n";
     }
     return rows;
 }
