@@ -15,6 +15,8 @@ std::unique_ptr<transport> make_transport(transport_kind kind, const entry_data&
             return make_sysfs_transport(e.syspath, e.name);
         case transport_kind::proc:
             return make_proc_transport(e.procdir);
+        case transport_kind::uring:
+            return make_uring_transport(e.node, node_open_mode(e.usable));
         case transport_kind::automatic:
             break;
     }

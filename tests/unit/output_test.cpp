@@ -46,7 +46,7 @@ TEST(ListOutput, JsonHasNodeNumbersAndTransportAccess) {
     std::vector<std::string> keys;
     for (const auto& [k, v] : d.at("transports").items())
         keys.push_back(k);
-    EXPECT_EQ(keys, (std::vector<std::string>{"mmap", "ioctl", "sysfs", "proc"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"mmap", "ioctl", "sysfs", "proc", "uring"}));
 }
 
 TEST(ListOutput, TextHasTheSameFields) {
@@ -55,8 +55,9 @@ TEST(ListOutput, TextHasTheSameFields) {
     r.access[1] = {true, true};
     r.access[3] = {false, true};
     const std::string t = list_text({r});
-    EXPECT_NE(t.find("kdemo0     /dev/kdemo0      240:3     mmap:r ioctl:rw sysfs:- proc:w\n"),
-              std::string::npos)
+    EXPECT_NE(
+        t.find("kdemo0     /dev/kdemo0      240:3     mmap:r ioctl:rw sysfs:- proc:w uring:-\n"),
+        std::string::npos)
         << t;
 }
 

@@ -32,7 +32,7 @@ struct device_row {
     std::string node;
     unsigned major = 0;
     unsigned minor = 0;
-    std::array<kctl::access_mode, 4> access{};  // in kctl::concrete_transports order
+    std::array<kctl::access_mode, std::size(kctl::concrete_transports)> access{};  // that order
 };
 device_row make_row(const kctl::device_entry& e);
 json list_json(const std::vector<device_row>& rows);

@@ -14,6 +14,7 @@
 #include <kctl/error.hpp>
 #include <kctl/discovery.hpp>
 #include <kctl/device.hpp>
+#include <kctl/batch.hpp>
 #include <kctl/bench.hpp>
 // clang-format on
 

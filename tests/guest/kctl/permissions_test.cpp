@@ -132,7 +132,7 @@ TEST_F(UdevPermissions, ProcFilesKeepTheirModesAndOwner) {
 bool supported(T kind, operation op) {
     if (kind == T::mmap)
         return op == operation::sum;
-    return !(kind == T::proc && op == operation::watch);
+    return !((kind == T::proc || kind == T::uring) && op == operation::watch);
 }
 
 // The model: the errno each user gets for each operation through each
@@ -145,6 +145,7 @@ int model(const std::string& user, T kind, operation op) {
     switch (kind) {
         case T::mmap:
         case T::ioctl:
+        case T::uring:
             return node ? 0 : EACCES;
         case T::sysfs:
             return write && !node ? EACCES : 0;
@@ -182,10 +183,10 @@ TEST_P(UserAccess, EveryOperationThroughEveryTransportMatchesThePermissionModel)
 // kctl list and access(2), asked independently, agree with the model.
 std::string model_row(const std::string& user) {
     if (user == "root")
-        return "mmap:r ioctl:rw sysfs:rw proc:rw";
+        return "mmap:r ioctl:rw sysfs:rw proc:rw uring:rw";
     if (user == "kuser")
-        return "mmap:r ioctl:rw sysfs:rw proc:r";
-    return "mmap:- ioctl:- sysfs:r proc:r";
+        return "mmap:r ioctl:rw sysfs:rw proc:r uring:rw";
+    return "mmap:- ioctl:- sysfs:r proc:r uring:-";
 }
 
 std::string rw(bool r, bool w) {
@@ -212,7 +213,7 @@ std::string access_rows() {
                " proc:" +
                rw(ok(p("message"), R_OK) && ok(p("info"), R_OK),
                   ok(p("message"), W_OK) || ok(p("sum"), W_OK) || ok(p("reset"), W_OK)) +
-               "\n";
+               " uring:" + rw(ok(node, R_OK), ok(node, W_OK)) + "\n";
     }
     return out;
 }
