@@ -302,7 +302,7 @@ TEST_F(Uring, EveryKnownCommandCountsOneUringOpAndNoIoctlOp) {
     EXPECT_EQ(res(ro.get(), KDEMO_IOC_GET_SUM, ptr(&s)), 0);
     EXPECT_EQ(res(ro.get(), KDEMO_IOC_GET_ABI, 0), KDEMO_ABI_VERSION);
     EXPECT_EQ(res(rw.get(), KDEMO_IOC_ADD, 1), 0);
-    EXPECT_EQ(res(ro.get(), KDEMO_IOC_ADD, 1), -EBADF);  // counted: a known command
+    EXPECT_EQ(res(ro.get(), KDEMO_IOC_ADD, 1), -EBADF);                // counted: a known command
     EXPECT_EQ(res(ro.get(), _IO(KDEMO_IOC_MAGIC, 0xFF), 0), -ENOTTY);  // not counted
     const kdemo_info after = get_info(ro.get());
     EXPECT_EQ(after.uring_ops, uring0 + 4);
@@ -357,8 +357,7 @@ TEST_F(Uring, MutationOnAReadOnlyFileIsEBADFAndChangesNothing) {
 
 TEST_F(Uring, OneFailingCommandLeavesTheOthersOfTheSubmissionAlone) {
     ASSERT_NE(ring.push(rw.get(), KDEMO_IOC_ADD, 1, 0, 1), nullptr);
-    ASSERT_NE(ring.push(rw.get(), KDEMO_IOC_ADD, static_cast<uint64_t>(INT64_MAX), 0, 2),
-              nullptr);
+    ASSERT_NE(ring.push(rw.get(), KDEMO_IOC_ADD, static_cast<uint64_t>(INT64_MAX), 0, 2), nullptr);
     ASSERT_NE(ring.push(ro.get(), KDEMO_IOC_RESET, 0, 0, 3), nullptr);
     ASSERT_NE(ring.push(rw.get(), KDEMO_IOC_ADD, 2, 0, 4), nullptr);
     std::vector<Cqe> c = ring.submit_and_collect(4);
