@@ -211,6 +211,66 @@ struct lib_op : op_base {
     std::uint64_t sink = 0;
 };
 
+// --- submissions --------------------------------------------------------------------------
+
+/// One command of a kctl::batch of `n` (sum, or add of +1 and -1 in turn): every n-th call
+/// runs the batch, so the time per call is the batch's time per command, submission included.
+/// The batch runs through `kind` (uring, or ioctl one by one for comparison).
+template <operation Op>
+struct submit_op : op_base {
+    submit_op(context& c, transport_kind k, std::size_t count, unsigned sqpoll)
+        : ctx(&c), kind(k), n(std::max<std::size_t>(1, count)), sqpoll_ms(sqpoll) {}
+
+    int setup() {
+        if (const int err = ctx->entry.check(kind, Op); err != 0)
+            return err;
+        if (Op == operation::add && !ctx->can_write_acc)
+            return EACCES;
+        kctl::batch_options o;
+        o.transport = kind;
+        o.fallback = kind;
+        o.sqpoll_idle_ms = sqpoll_ms;
+        o.depth = static_cast<unsigned>(n);
+        b = std::make_unique<kctl::batch>(std::move(o));
+        for (std::size_t i = 0; i < n; ++i) {
+            if constexpr (Op == operation::add)
+                b->add(ctx->entry, i % 2 ? std::int64_t{-1} : std::int64_t{1});
+            else
+                b->sum(ctx->entry);
+        }
+        if (Op == operation::add)
+            ctx->changed_acc = true;
+        const auto& r = b->run();  // io_uring usable here? a fallback would measure another thing
+        if (b->failed())
+            return r[0].error ? r[0].error : EIO;
+        if (b->transport() != kind)
+            return EOPNOTSUPP;
+        return 0;
+    }
+
+    void prepare() {
+        if constexpr (Op == operation::add)
+            ctx->changed_acc = true;
+    }
+
+    int operator()() {
+        if (++pending < n)
+            return 0;
+        pending = 0;
+        for (const kctl::batch_result& r : b->run())
+            if (r.error != 0) [[unlikely]]
+                return r.error;
+        return 0;
+    }
+
+    context* ctx;
+    transport_kind kind;
+    std::size_t n;
+    unsigned sqpoll_ms;
+    std::unique_ptr<kctl::batch> b;
+    std::size_t pending = 0;
+};
+
 // --- files ------------------------------------------------------------------------------
 
 struct file_op : op_base {
@@ -664,6 +724,17 @@ std::unique_ptr<runner> make_runner(const kctl::bench::row& r, context& ctx) {
             if (kind)
                 return std::make_unique<wakeup_runner>(ctx, *kind, r.variant == "same-cpu");
             break;
+        case section::submit: {
+            if (!kind || !op)
+                break;
+            const unsigned sqpoll = r.variant == "sqpoll" ? 1000 : 0;
+            const std::size_t n = static_cast<std::size_t>(r.param);
+            if (*op == operation::sum)
+                return make_loop(submit_op<operation::sum>(ctx, *kind, n, sqpoll));
+            if (*op == operation::add)
+                return make_loop(submit_op<operation::add>(ctx, *kind, n, sqpoll));
+            break;
+        }
     }
     return nullptr;
 }

@@ -49,7 +49,7 @@ class context {
     void restore() noexcept;
 
   private:
-    std::array<std::unique_ptr<kctl::device>, 4> devices_;
+    std::array<std::unique_ptr<kctl::device>, std::size(concrete_transports)> devices_;
 };
 
 /// The runner for a planned row, or nullptr if the engine has none for it.

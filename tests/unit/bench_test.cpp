@@ -333,7 +333,7 @@ TEST(BenchJson, OneDocumentWithEveryRow) {
         EXPECT_EQ(j["rows"][i]["id"], rep.rows[i].id);
     EXPECT_EQ(j["targets"].size(), rep.targets.size());
     EXPECT_EQ(j["environment"]["virtualization"]["hypervisor"], "TCG");
-    EXPECT_EQ(j["settings"]["transports"], json({"mmap", "ioctl", "sysfs", "proc"}));
+    EXPECT_EQ(j["settings"]["transports"], json({"mmap", "ioctl", "sysfs", "proc", "uring"}));
 }
 
 TEST(BenchJson, SkippedRowsHaveNullNumbersAndANote) {
