@@ -53,9 +53,9 @@ static int kdemo_uring_get_sum(struct io_uring_cmd *ioucmd,
  * @ioucmd: the command; its cmd_op is a KDEMO_IOC_* number
  * @issue_flags: IO_URING_F_* flags of the ring and of this issue
  *
- * Return: the completion's result (0, KDEMO_ABI_VERSION for GET_ABI, or
- * -errno), or -EIOCBQUEUED once the command was completed here with
- * io_uring_cmd_done() to fill the CQE32's extra word.
+ * Return: the completion's result (0 or -errno), or -EIOCBQUEUED once the
+ * command was completed here with io_uring_cmd_done(): GET_ABI, whose
+ * result is positive, and GET_SUM in a CQE32 ring, which fills extra1.
  */
 int kdemo_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
@@ -95,7 +95,13 @@ int kdemo_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 			if (ret)
 				return ret;
 		}
-		return KDEMO_ABI_VERSION;
+		/*
+		 * A positive result goes through io_uring_cmd_done(): the 6.1
+		 * core takes a positive return of ->uring_cmd for a failure
+		 * (it breaks a link, and an io-wq worker never completes it).
+		 */
+		io_uring_cmd_done(ioucmd, KDEMO_ABI_VERSION, 0, issue_flags);
+		return -EIOCBQUEUED;
 	case KDEMO_IOC_RESET:
 		if (arg)
 			return -EINVAL;

@@ -395,6 +395,37 @@ TEST_F(Uring, ALinkedChainStopsAtTheFirstFailure) {
     EXPECT_EQ(state().sum, before_.sum + 1);
 }
 
+// GET_ABI's positive result is a success: it neither breaks a link nor gets lost when an
+// io-wq worker runs the command (IOSQE_ASYNC); found by the uring fuzzer on 6.1.
+TEST_F(Uring, GetAbiIsASuccessInALinkAndOnAnIoWqWorker) {
+    io_uring_sqe* a = ring.push(ro.get(), KDEMO_IOC_GET_ABI, 0, 0, 1);
+    io_uring_sqe* b = ring.push(rw.get(), KDEMO_IOC_ADD, 3, 0, 2);
+    ASSERT_TRUE(a && b);
+    a->flags |= IOSQE_IO_LINK;
+    std::vector<Cqe> c = ring.submit_and_collect(2);
+    ASSERT_EQ(c.size(), 2u);
+    for (const Cqe& x : c)
+        EXPECT_EQ(x.res, x.user_data == 1 ? KDEMO_ABI_VERSION : 0) << x.user_data;
+    for (unsigned flags : {0u, static_cast<unsigned>(IORING_SETUP_SQE128),
+                           static_cast<unsigned>(IORING_SETUP_CQE32)}) {
+        Ring other(8, flags);
+        ASSERT_EQ(other.error(), 0);
+        for (unsigned op : {KDEMO_IOC_GET_ABI, KDEMO_IOC_GET_SUM}) {
+            kdemo_sum s{};
+            io_uring_sqe* sqe =
+                other.push(ro.get(), op, op == KDEMO_IOC_GET_SUM ? ptr(&s) : 0, 0, 7);
+            ASSERT_NE(sqe, nullptr);
+            sqe->flags |= IOSQE_ASYNC;
+            std::vector<Cqe> d = other.submit_and_collect(1);
+            ASSERT_EQ(d.size(), 1u);
+            EXPECT_EQ(d[0].res, op == KDEMO_IOC_GET_ABI ? KDEMO_ABI_VERSION : 0);
+            if (op == KDEMO_IOC_GET_SUM) {
+                EXPECT_EQ(s.sum, before_.sum + 3);
+            }
+        }
+    }
+}
+
 TEST_F(Uring, ThousandsOfAddsInOneSubmissionAllCount) {
     Ring big(4096);
     ASSERT_EQ(big.error(), 0);
