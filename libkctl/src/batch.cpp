@@ -238,11 +238,11 @@ class batch_impl {
     }
 
     void run_uring() {
-        std::vector<std::size_t> todo;
-        todo.reserve(ops_.size());
+        std::vector<std::size_t>& todo = todo_;  // kept between runs: no allocation per run
+        std::vector<std::size_t>& again = again_;
+        todo.clear();
         for (std::size_t i = 0; i < ops_.size(); ++i)
             todo.push_back(i);
-        std::vector<std::size_t> again;
         while (!todo.empty()) {
             again.clear();
             std::size_t next = 0;
@@ -320,6 +320,7 @@ class batch_impl {
     std::vector<op_rec> ops_;
     std::vector<dev_rec> devs_;
     std::vector<batch_result> results_;
+    std::vector<std::size_t> todo_, again_;
     uring_ring ring_;  // after devs_: torn down first, before the descriptors close
     int ring_err_ = 0;
     transport_kind used_ = transport_kind::automatic;
