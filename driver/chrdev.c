@@ -118,8 +118,8 @@ static long kdemo_ioctl_set_msg(struct kdemo_file *kf, void __user *arg)
 /**
  * kdemo_cmd_get_sum - GET_SUM for the ioctl and io_uring paths
  * @kf: the open file
- * @usum: where to store the result, or NULL (io_uring: the caller takes
- *	@sum from the completion instead)
+ * @usum: where to store the result (a NULL pointer is EFAULT, as any address
+ *	that cannot be written)
  * @sum: receives the snapshot read
  *
  * The hot read: three stores in one user-access section rather than
@@ -132,8 +132,6 @@ int kdemo_cmd_get_sum(struct kdemo_file *kf, struct kdemo_sum __user *usum,
 		      struct kdemo_sum *sum)
 {
 	kdemo_read_sum(kf->kd, sum);
-	if (!usum)
-		return 0;
 	if (!user_write_access_begin(usum, sizeof(*usum)))
 		return -EFAULT;
 	unsafe_put_user(sum->sum, &usum->sum, efault);

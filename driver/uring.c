@@ -39,11 +39,17 @@ static int kdemo_uring_get_sum(struct io_uring_cmd *ioucmd,
 	struct kdemo_sum sum;
 	int ret;
 
-	if (!arg && !(issue_flags & IO_URING_F_CQE32))
+	if (arg) {
+		ret = kdemo_cmd_get_sum(kf, u64_to_user_ptr(arg), &sum);
+		if (ret)
+			return ret;
+	} else if (issue_flags & IO_URING_F_CQE32) {
+		kdemo_read_sum(kf->kd, &sum);
+	} else {
 		return -EINVAL;
-	ret = kdemo_cmd_get_sum(kf, u64_to_user_ptr(arg), &sum);
-	if (ret || !(issue_flags & IO_URING_F_CQE32))
-		return ret;
+	}
+	if (!(issue_flags & IO_URING_F_CQE32))
+		return 0;
 	io_uring_cmd_done(ioucmd, 0, (u64)sum.sum, issue_flags);
 	return -EIOCBQUEUED;
 }
