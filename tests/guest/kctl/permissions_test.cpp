@@ -223,7 +223,7 @@ std::string json_rows(const std::string& out) {
     nlohmann::json j = nlohmann::json::parse(out);
     for (const auto& d : j.at("devices")) {
         rows += d.at("name").get<std::string>();
-        for (const char* t : {"mmap", "ioctl", "sysfs", "proc"}) {
+        for (const char* t : {"mmap", "ioctl", "sysfs", "proc", "uring"}) {
             const auto& a = d.at("transports").at(t);
             rows += std::string(" ") + t + ":" +
                     rw(a.at("read").get<bool>(), a.at("write").get<bool>());
@@ -244,9 +244,9 @@ std::string text_rows(const std::string& out) {
         std::vector<std::string> w;
         for (std::string x; words >> x;)
             w.push_back(x);
-        if (w.size() != 7)
+        if (w.size() != 8)
             return "bad row: " + l;
-        rows += w[0] + " " + w[3] + " " + w[4] + " " + w[5] + " " + w[6] + "\n";
+        rows += w[0] + " " + w[3] + " " + w[4] + " " + w[5] + " " + w[6] + " " + w[7] + "\n";
     }
     return rows;
 }
