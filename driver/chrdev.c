@@ -6,7 +6,8 @@
  * Commands are looked up in a table indexed by their number (the way DRM
  * does it), which says whether the command changes state (then the file
  * must be open for writing, else EBADF) and whether the size bits of the
- * command are ignored because the structure carries its own size.
+ * command are ignored because the structure carries its own size. The
+ * io_uring passthrough (uring.c) dispatches through the same table.
  */
 #include <linux/fs.h>
 #include <linux/indirect_call_wrapper.h>
@@ -22,22 +23,6 @@
 
 static_assert(sizeof(struct kdemo_info) == KDEMO_INFO_SIZE_VER1);
 static_assert(sizeof(struct kdemo_snapshot) <= PAGE_SIZE);
-
-/**
- * struct kdemo_file - one open file description of the node
- * @kd: the device
- * @seen: the generation this file last reported to user space; poll()
- *	signals a change while the device's generation differs from it
- */
-struct kdemo_file {
-	struct kdemo_dev *kd;
-	u64 seen;
-};
-
-static void kdemo_file_saw(struct kdemo_file *kf, u64 generation)
-{
-	WRITE_ONCE(kf->seen, generation);
-}
 
 static long kdemo_ioctl_get_abi(struct kdemo_file *kf, void __user *arg)
 {
@@ -130,28 +115,41 @@ static long kdemo_ioctl_set_msg(struct kdemo_file *kf, void __user *arg)
 	return kdemo_set_msg(kf->kd, &from, false);
 }
 
-/*
+/**
+ * kdemo_cmd_get_sum - GET_SUM for the ioctl and io_uring paths
+ * @kf: the open file
+ * @usum: where to store the result (a NULL pointer is EFAULT, as any address
+ *	that cannot be written)
+ * @sum: receives the snapshot read
+ *
  * The hot read: three stores in one user-access section rather than
  * copy_to_user(), whose "rep movsb" QEMU's TCG emulates a byte at a time
  * (docs/BENCHMARKS.md).
+ *
+ * Return: 0 or -EFAULT.
  */
-static long kdemo_ioctl_get_sum(struct kdemo_file *kf, void __user *arg)
+int kdemo_cmd_get_sum(struct kdemo_file *kf, struct kdemo_sum __user *usum,
+		      struct kdemo_sum *sum)
 {
-	struct kdemo_sum __user *usum = arg;
-	struct kdemo_sum sum;
-
-	kdemo_read_sum(kf->kd, &sum);
+	kdemo_read_sum(kf->kd, sum);
 	if (!user_write_access_begin(usum, sizeof(*usum)))
 		return -EFAULT;
-	unsafe_put_user(sum.sum, &usum->sum, efault);
-	unsafe_put_user(sum.count, &usum->count, efault);
-	unsafe_put_user(sum.generation, &usum->generation, efault);
+	unsafe_put_user(sum->sum, &usum->sum, efault);
+	unsafe_put_user(sum->count, &usum->count, efault);
+	unsafe_put_user(sum->generation, &usum->generation, efault);
 	user_write_access_end();
-	kdemo_file_saw(kf, sum.generation);
+	kdemo_file_saw(kf, sum->generation);
 	return 0;
 efault:
 	user_write_access_end();
 	return -EFAULT;
+}
+
+static long kdemo_ioctl_get_sum(struct kdemo_file *kf, void __user *arg)
+{
+	struct kdemo_sum sum;
+
+	return kdemo_cmd_get_sum(kf, arg, &sum);
 }
 
 static long kdemo_ioctl_add(struct kdemo_file *kf, void __user *arg)
@@ -182,49 +180,59 @@ static long kdemo_ioctl_reset(struct kdemo_file *kf, void __user *arg)
 	return kdemo_reset(kf->kd);
 }
 
-#define KDEMO_IOC_F_WRITE BIT(0) /* changes state: needs FMODE_WRITE */
-#define KDEMO_IOC_F_SIZED BIT(1) /* struct carries its size: ignore size bits */
-
-struct kdemo_ioctl_desc {
-	unsigned int cmd;
-	unsigned int flags;
-	long (*fn)(struct kdemo_file *kf, void __user *arg);
-};
-
-#define KDEMO_IOCTL(_cmd, _fn, _flags) \
+#define KDEMO_CMD(_cmd, _fn, _flags) \
 	[_IOC_NR(_cmd)] = { .cmd = _cmd, .flags = _flags, .fn = _fn }
 
-static const struct kdemo_ioctl_desc kdemo_ioctls[] = {
-	KDEMO_IOCTL(KDEMO_IOC_GET_ABI, kdemo_ioctl_get_abi, 0),
-	KDEMO_IOCTL(KDEMO_IOC_GET_INFO, kdemo_ioctl_get_info, KDEMO_IOC_F_SIZED),
-	KDEMO_IOCTL(KDEMO_IOC_GET_MSG, kdemo_ioctl_get_msg, 0),
-	KDEMO_IOCTL(KDEMO_IOC_SET_MSG, kdemo_ioctl_set_msg, KDEMO_IOC_F_WRITE),
-	KDEMO_IOCTL(KDEMO_IOC_GET_SUM, kdemo_ioctl_get_sum, 0),
-	KDEMO_IOCTL(KDEMO_IOC_ADD, kdemo_ioctl_add, KDEMO_IOC_F_WRITE),
-	KDEMO_IOCTL(KDEMO_IOC_ADD_BATCH, kdemo_ioctl_add_batch,
-		    KDEMO_IOC_F_WRITE),
-	KDEMO_IOCTL(KDEMO_IOC_RESET, kdemo_ioctl_reset, KDEMO_IOC_F_WRITE),
+static const struct kdemo_cmd_desc kdemo_cmds[] = {
+	KDEMO_CMD(KDEMO_IOC_GET_ABI, kdemo_ioctl_get_abi, 0),
+	KDEMO_CMD(KDEMO_IOC_GET_INFO, kdemo_ioctl_get_info, KDEMO_CMD_F_SIZED),
+	KDEMO_CMD(KDEMO_IOC_GET_MSG, kdemo_ioctl_get_msg, 0),
+	KDEMO_CMD(KDEMO_IOC_SET_MSG, kdemo_ioctl_set_msg, KDEMO_CMD_F_WRITE),
+	KDEMO_CMD(KDEMO_IOC_GET_SUM, kdemo_ioctl_get_sum, 0),
+	KDEMO_CMD(KDEMO_IOC_ADD, kdemo_ioctl_add, KDEMO_CMD_F_WRITE),
+	KDEMO_CMD(KDEMO_IOC_ADD_BATCH, kdemo_ioctl_add_batch,
+		  KDEMO_CMD_F_WRITE),
+	KDEMO_CMD(KDEMO_IOC_RESET, kdemo_ioctl_reset, KDEMO_CMD_F_WRITE),
 };
+
+/**
+ * kdemo_cmd_find - look a command number up in the command table
+ * @cmd: an ioctl number (or an io_uring command's cmd_op)
+ *
+ * The one table both ioctl() and IORING_OP_URING_CMD dispatch through.
+ *
+ * Return: the command's descriptor, or NULL if @cmd is not a kdemo command
+ * (the callers answer -ENOTTY).
+ */
+const struct kdemo_cmd_desc *kdemo_cmd_find(unsigned int cmd)
+{
+	const struct kdemo_cmd_desc *desc;
+	unsigned int nr = _IOC_NR(cmd);
+	unsigned int mask = ~0U;
+
+	if (_IOC_TYPE(cmd) != KDEMO_IOC_MAGIC || nr >= ARRAY_SIZE(kdemo_cmds))
+		return NULL;
+	desc = &kdemo_cmds[array_index_nospec(nr, ARRAY_SIZE(kdemo_cmds))];
+	if (desc->flags & KDEMO_CMD_F_SIZED)
+		mask = ~(_IOC_SIZEMASK << _IOC_SIZESHIFT);
+	if (!desc->fn || (cmd & mask) != (desc->cmd & mask))
+		return NULL;
+	return desc;
+}
 
 static long kdemo_ioctl(struct file *file, unsigned int cmd,
 			unsigned long arg)
 {
 	struct kdemo_file *kf = file->private_data;
-	const struct kdemo_ioctl_desc *desc;
-	unsigned int nr = _IOC_NR(cmd);
-	unsigned int mask = ~0U;
+	const struct kdemo_cmd_desc *desc = kdemo_cmd_find(cmd);
+	int ret;
 
-	if (_IOC_TYPE(cmd) != KDEMO_IOC_MAGIC || nr >= ARRAY_SIZE(kdemo_ioctls))
+	if (!desc)
 		return -ENOTTY;
-	desc = &kdemo_ioctls[array_index_nospec(nr, ARRAY_SIZE(kdemo_ioctls))];
-	if (desc->flags & KDEMO_IOC_F_SIZED)
-		mask = ~(_IOC_SIZEMASK << _IOC_SIZESHIFT);
-	if (!desc->fn || (cmd & mask) != (desc->cmd & mask))
-		return -ENOTTY;
-
 	kdemo_count_op(kf->kd, KDEMO_T_IOCTL);
-	if ((desc->flags & KDEMO_IOC_F_WRITE) && !(file->f_mode & FMODE_WRITE))
-		return -EBADF;
+	ret = kdemo_cmd_permit(desc, file);
+	if (ret)
+		return ret;
 	/* a direct call for the hot commands when indirect calls are retpolines */
 	return INDIRECT_CALL_2(desc->fn, kdemo_ioctl_get_sum, kdemo_ioctl_add,
 			       kf, (void __user *)arg);
@@ -321,4 +329,5 @@ const struct file_operations kdemo_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = kdemo_poll,
 	.mmap = kdemo_mmap,
+	.uring_cmd = kdemo_uring_cmd,
 };

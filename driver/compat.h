@@ -53,6 +53,30 @@ static inline struct class *kdemo_class_create(const char *name)
 }
 
 /*
+ * io_uring passthrough. 6.6 handed drivers the whole SQE (ioucmd->sqe and
+ * io_uring_sqe_cmd()) instead of a pointer to its command area (ioucmd->cmd);
+ * 6.7 moved the driver API to <linux/io_uring/cmd.h>. io_uring_cmd_done()
+ * gained its issue_flags argument in 6.3, and that change is in the 6.1
+ * stable kernels kdemo supports (Debian's 6.1.y), so it needs no guard;
+ * the type of its res2 went from ssize_t to u64 in 6.7, which the implicit
+ * conversion covers.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#include <linux/io_uring/cmd.h>
+#else
+#include <linux/io_uring.h>
+#endif
+
+static inline const void *kdemo_uring_cmd_area(const struct io_uring_cmd *ioucmd)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return io_uring_sqe_cmd(ioucmd->sqe);
+#else
+	return ioucmd->cmd;
+#endif
+}
+
+/*
  * 128-bit integers: the core sums lists of 64-bit values in __int128 (the
  * kernel's s128 only appeared in 6.5). Every 64-bit architecture has it.
  */

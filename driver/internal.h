@@ -3,9 +3,9 @@
  * kdemo - definitions shared by the files of the module
  *
  * core.c owns the state of a device and its rules; chrdev.c (ioctl, poll,
- * mmap), sysfs.c, procfs.c and netlink.c (generic netlink) are transports:
- * they parse, call the core and format. text.c holds what sysfs and procfs
- * share (number lists, newlines).
+ * mmap), uring.c (io_uring passthrough), sysfs.c, procfs.c and netlink.c
+ * (generic netlink) are transports: they parse, call the core and format.
+ * text.c holds what sysfs and procfs share (number lists, newlines).
  */
 #ifndef KDEMO_INTERNAL_H
 #define KDEMO_INTERNAL_H
@@ -13,6 +13,7 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -158,6 +159,56 @@ static inline struct kdemo_dev *to_kdemo_dev(struct device *dev)
 {
 	return dev_get_drvdata(dev);
 }
+
+/**
+ * struct kdemo_file - one open file description of the node
+ * @kd: the device
+ * @seen: the generation this file last reported to user space; poll()
+ *	signals a change while the device's generation differs from it
+ */
+struct kdemo_file {
+	struct kdemo_dev *kd;
+	u64 seen;
+};
+
+static inline void kdemo_file_saw(struct kdemo_file *kf, u64 generation)
+{
+	WRITE_ONCE(kf->seen, generation);
+}
+
+/* chrdev.c: the command table ioctl() and io_uring's uring_cmd share */
+#define KDEMO_CMD_F_WRITE BIT(0) /* changes state: needs FMODE_WRITE */
+#define KDEMO_CMD_F_SIZED BIT(1) /* struct carries its size: ignore size bits */
+
+/**
+ * struct kdemo_cmd_desc - one command of the table
+ * @cmd: its ioctl number, also the cmd_op of an io_uring command
+ * @flags: KDEMO_CMD_F_*
+ * @fn: the handler; @arg is the ioctl's argument, a user pointer
+ */
+struct kdemo_cmd_desc {
+	unsigned int cmd;
+	unsigned int flags;
+	long (*fn)(struct kdemo_file *kf, void __user *arg);
+};
+
+const struct kdemo_cmd_desc *kdemo_cmd_find(unsigned int cmd);
+
+/* The permission rule of every path: a mutation needs a writable file. */
+static inline int kdemo_cmd_permit(const struct kdemo_cmd_desc *desc,
+				   const struct file *file)
+{
+	if ((desc->flags & KDEMO_CMD_F_WRITE) && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return 0;
+}
+
+int kdemo_cmd_get_sum(struct kdemo_file *kf, struct kdemo_sum __user *usum,
+		      struct kdemo_sum *sum);
+
+/* uring.c */
+struct io_uring_cmd;
+int kdemo_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 
 /* main.c */
 struct kdemo_dev *kdemo_lookup(unsigned int minor);

@@ -23,8 +23,8 @@ namespace {
 
 using detail::bench::mono_ns;
 
-constexpr std::string_view section_names[] = {"floor",   "operation", "file",  "batch",
-                                              "message", "threads",   "wakeup"};
+constexpr std::string_view section_names[] = {"floor",   "operation", "file",   "batch",
+                                              "message", "threads",   "wakeup", "submit"};
 
 // Shares of the run: an operation row counts 1.
 constexpr double w_floor = 1.0;
@@ -144,11 +144,13 @@ const row* report::find(std::string_view id) const noexcept {
 std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads) {
     std::vector<row> rows;
     const transport_kind T[] = {transport_kind::mmap, transport_kind::ioctl, transport_kind::sysfs,
-                                transport_kind::proc, transport_kind::netlink};
+                                transport_kind::proc, transport_kind::netlink,
+                                transport_kind::uring};
     constexpr transport_kind ioctl = transport_kind::ioctl;
     constexpr transport_kind sysfs = transport_kind::sysfs;
     constexpr transport_kind proc = transport_kind::proc;
     constexpr transport_kind mmap = transport_kind::mmap;
+    constexpr transport_kind uring = transport_kind::uring;
 
     // Floors: always, every ratio needs them.
     rows.push_back(make(section::floor, "floor.null-syscall", "null syscall (getppid)", "syscall",
@@ -216,6 +218,34 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
                 rows.push_back(make(section::batch, "batch." + str(to_string(k)) + "." + num(n),
                                     str(to_string(k)) + " add x" + num(n), to_string(k), "add",
                                     "libkctl", n, w_batch, note));
+            }
+        }
+    }
+
+    // Commands per submission: kctl::batch through io_uring (and with a kernel thread polling
+    // the submission queue), and the same batches through ioctl, one call per command. The
+    // time of a row is per command.
+    for (const operation op : {operation::sum, operation::add}) {
+        if (!wanted(o, op))
+            continue;
+        struct way {
+            transport_kind k;
+            const char* variant;
+        };
+        for (const way& w : {way{uring, "libkctl"}, way{uring, "sqpoll"}, way{ioctl, "libkctl"}}) {
+            if (!wanted(o, w.k))
+                continue;
+            const bool sqpoll = std::string_view(w.variant) == "sqpoll";
+            for (const std::uint64_t n : {1, 16, 64, 256}) {
+                const std::string base =
+                    "submit." + str(to_string(w.k)) + (sqpoll ? "-sqpoll" : "");
+                rows.push_back(make(
+                    section::submit, base + "." + str(to_string(op)) + "." + num(n),
+                    str(to_string(w.k)) + (sqpoll ? " (SQPOLL) " : " ") + str(to_string(op)) +
+                        ", " + num(n) + " per submit",
+                    to_string(w.k), to_string(op), w.variant, n, w_batch,
+                    w.k == uring ? (sqpoll ? "kctl::batch, IORING_SETUP_SQPOLL" : "kctl::batch")
+                                 : "kctl::batch through ioctl, one call per command"));
             }
         }
     }
@@ -334,6 +364,11 @@ std::vector<target> evaluate_targets(std::span<const row> rows) {
     }
     add("add-batch-vs-add", "ADD_BATCH(4096) at least 100x the values/s of one-value ADD",
         "batch.ioctl.4096", "batch.ioctl.1", "items_per_s", true, 100);
+    add("uring-batch64-vs-null-ioctl",
+        "uring sum at 64 per submit at most 0.5x the null ioctl, per command",
+        "submit.uring.sum.64", "floor.null-ioctl", "median_ns", false, 0.5);
+    add("uring-batch1-vs-ioctl", "uring sum at 1 per submit within 2x of ioctl sum",
+        "submit.uring.sum.1", "ioctl.sum", "median_ns", false, 2.0);
     add("libkctl-vs-raw-ioctl", "libkctl's ioctl sum within 1.1x of a raw ioctl loop", "ioctl.sum",
         "ioctl.sum.raw", "median_ns", false, 1.1);
     // A change costs about as much as a read, in the median and in the mean.

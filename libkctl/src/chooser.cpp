@@ -20,6 +20,7 @@ constexpr std::array<std::array<support, operation_count>, transport_count> tabl
     /* sysfs */ {F, F, F, F, F, P, F},
     /* proc  */ {F, F, F, F, F, F, N},
     /* netlink */ {F, F, F, F, F, F, F},
+    /* uring */ {F, F, F, F, F, F, N},
 }};
 // clang-format on
 
@@ -39,7 +40,9 @@ plan choose(const usability& u, operation op, std::size_t msg_size) noexcept {
     plan p;
     for (const support level : {F, P}) {
         for (const transport_kind k : concrete_transports) {
-            if (capability(k, op) != level)
+            // One io_uring command costs more than one ioctl (docs/BENCHMARKS.md): uring
+            // is for batches (kctl::batch) and for whoever asks for it by name.
+            if (k == transport_kind::uring || capability(k, op) != level)
                 continue;
             if (const int err = u.at(k, op); err != 0)
                 pass(p, k, err);

@@ -13,7 +13,7 @@
 
 namespace kctl::detail {
 
-inline constexpr std::size_t transport_count = 5;  // mmap, ioctl, sysfs, proc, netlink
+inline constexpr std::size_t transport_count = 6;  // mmap, ioctl, sysfs, proc, netlink, uring
 inline constexpr std::size_t operation_count = 7;
 
 constexpr std::size_t index(transport_kind k) noexcept {

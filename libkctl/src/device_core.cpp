@@ -17,6 +17,8 @@ std::unique_ptr<transport> make_transport(transport_kind kind, const entry_data&
             return make_proc_transport(e.procdir);
         case transport_kind::netlink:
             return make_netlink_transport(e.minor);
+        case transport_kind::uring:
+            return make_uring_transport(e.node, node_open_mode(e.usable));
         case transport_kind::automatic:
             break;
     }

@@ -47,6 +47,7 @@ std::span<const need> needs(transport_kind kind, operation op) noexcept {
         case transport_kind::mmap:
             return node_r;
         case transport_kind::ioctl:
+        case transport_kind::uring:
             return is_mutation(op) ? std::span<const need>(node_w) : node_r;
         case transport_kind::sysfs: {
             constexpr std::span<const need> by_op[] = {sysfs_get_msg, sysfs_set_msg, sysfs_add,

@@ -69,6 +69,9 @@ class transport {
     transport_kind kind_;
 };
 
+/// info_data from what KDEMO_IOC_GET_INFO filled: 0, or EPROTO if it is too short.
+int fill_info(const kdemo_info& i, info_data& out);
+
 /// The transports. Nothing is opened until first use; each keeps its descriptors open.
 /// `open_mode` is O_RDWR, O_RDONLY or O_WRONLY (see node_open_mode()).
 std::unique_ptr<transport> make_ioctl_transport(std::string node, int open_mode);
@@ -77,6 +80,8 @@ std::unique_ptr<transport> make_mmap_transport(std::string node);
 std::unique_ptr<transport> make_sysfs_transport(const std::string& dir, std::string device_name);
 /// `dir`: the device's proc directory, /proc/kdemo/kdemoN (tests pass a fake tree).
 std::unique_ptr<transport> make_proc_transport(const std::string& dir);
+/// io_uring passthrough on the node, one command per call (uring_ring.hpp).
+std::unique_ptr<transport> make_uring_transport(std::string node, int open_mode);
 
 /// `index`: the device index (the minor number, N of kdemoN) netlink requests carry.
 std::unique_ptr<transport> make_netlink_transport(unsigned index);

@@ -144,27 +144,7 @@ class ioctl_transport final : public transport {
         i.size = sizeof i;
         if (const int err = do_ioctl(fd_.get(), KDEMO_IOC_GET_INFO, &i); err != 0)
             return err;
-        if (i.size < KDEMO_INFO_SIZE_VER0)
-            return EPROTO;
-        out.set(info_field::driver, fixed_string(i.driver));
-        out.set(info_field::version, fixed_string(i.version));
-        out.set(info_field::device, fixed_string(i.device));
-        out.set(info_field::abi, i.abi_version);
-        out.set(info_field::msg_max, i.msg_max);
-        out.set(info_field::msg_len, i.msg_len);
-        out.set(info_field::sum, static_cast<std::uint64_t>(i.sum));
-        out.set(info_field::count, i.count);
-        out.set(info_field::generation, i.generation);
-        out.set(info_field::opens, i.opens);
-        out.set(info_field::ioctl_ops, i.ioctl_ops);
-        out.set(info_field::sysfs_ops, i.sysfs_ops);
-        out.set(info_field::proc_ops, i.proc_ops);
-        if (i.size >= KDEMO_INFO_SIZE_VER1) {
-            out.set(info_field::netlink_ops, i.netlink_ops);
-            out.set(info_field::uring_ops, i.uring_ops);
-        }
-        out.set(info_field::random, i.random);
-        return 0;
+        return fill_info(i, out);
     }
 
     int watch(std::unique_ptr<watch_source>& out) override {
@@ -185,6 +165,30 @@ class ioctl_transport final : public transport {
 };
 
 }  // namespace
+
+int fill_info(const kdemo_info& i, info_data& out) {
+    if (i.size < KDEMO_INFO_SIZE_VER0)
+        return EPROTO;
+    out.set(info_field::driver, fixed_string(i.driver));
+    out.set(info_field::version, fixed_string(i.version));
+    out.set(info_field::device, fixed_string(i.device));
+    out.set(info_field::abi, i.abi_version);
+    out.set(info_field::msg_max, i.msg_max);
+    out.set(info_field::msg_len, i.msg_len);
+    out.set(info_field::sum, static_cast<std::uint64_t>(i.sum));
+    out.set(info_field::count, i.count);
+    out.set(info_field::generation, i.generation);
+    out.set(info_field::opens, i.opens);
+    out.set(info_field::ioctl_ops, i.ioctl_ops);
+    out.set(info_field::sysfs_ops, i.sysfs_ops);
+    out.set(info_field::proc_ops, i.proc_ops);
+    if (i.size >= KDEMO_INFO_SIZE_VER1) {
+        out.set(info_field::netlink_ops, i.netlink_ops);
+        out.set(info_field::uring_ops, i.uring_ops);
+    }
+    out.set(info_field::random, i.random);
+    return 0;
+}
 
 std::unique_ptr<transport> make_ioctl_transport(std::string node, int open_mode) {
     return std::make_unique<ioctl_transport>(std::move(node), open_mode);

@@ -15,8 +15,8 @@ const char* version() noexcept {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> transport_names = {"mmap", "ioctl",   "sysfs",
-                                                             "proc", "netlink", "auto"};
+constexpr std::array<std::string_view, 7> transport_names = {"mmap", "ioctl",   "sysfs", "proc",
+                                                             "netlink", "uring", "auto"};
 constexpr std::array<std::string_view, 7> operation_names = {"get-msg", "set-msg", "add",  "sum",
                                                              "reset",   "info",    "watch"};
 constexpr std::array<std::string_view, info_field_count> info_field_names = {

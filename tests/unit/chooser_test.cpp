@@ -148,6 +148,18 @@ TEST(Chooser, OnlyMmapLacksEverythingButSum) {
     EXPECT_EQ(capability(transport_kind::proc, operation::watch), support::none);
 }
 
+// One io_uring command costs more than one ioctl: auto never picks uring for a single call,
+// even when it is the only transport left; asked for by name it serves all but watch.
+TEST(Chooser, AutoNeverPicksUringForOneCall) {
+    for (const operation op : all_operations) {
+        usability u;
+        for (const transport_kind k : concrete_transports)
+            u.at(k, op) = k == transport_kind::uring ? 0 : EACCES;
+        EXPECT_EQ(order(choose(u, op)), "") << to_string(op);
+        EXPECT_EQ(order(only(transport_kind::uring, op)), op == operation::watch ? "" : "uring");
+    }
+}
+
 TEST(Chooser, ExplicitTransportIsTheOnlyCandidate) {
     EXPECT_EQ(order(only(transport_kind::sysfs, operation::set_msg)), "sysfs");
     EXPECT_EQ(order(only(transport_kind::mmap, operation::set_msg)), "");

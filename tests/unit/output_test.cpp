@@ -46,7 +46,7 @@ TEST(ListOutput, JsonHasNodeNumbersAndTransportAccess) {
     std::vector<std::string> keys;
     for (const auto& [k, v] : d.at("transports").items())
         keys.push_back(k);
-    EXPECT_EQ(keys, (std::vector<std::string>{"mmap", "ioctl", "sysfs", "proc", "netlink"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"mmap", "ioctl", "sysfs", "proc", "netlink", "uring"}));
 }
 
 TEST(ListOutput, TextHasTheSameFields) {
@@ -57,7 +57,7 @@ TEST(ListOutput, TextHasTheSameFields) {
     r.access[4] = {true, false};
     const std::string t = list_text({r});
     EXPECT_NE(
-        t.find("kdemo0     /dev/kdemo0      240:3     mmap:r ioctl:rw sysfs:- proc:w netlink:r\n"),
+        t.find("kdemo0     /dev/kdemo0      240:3     mmap:r ioctl:rw sysfs:- proc:w netlink:r uring:-\n"),
         std::string::npos)
         << t;
 }

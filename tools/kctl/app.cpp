@@ -92,7 +92,7 @@ void add_global_options(CLI::App& app, globals& g) {
         ->envname("KCTL_DEVICE");
     app.add_option("-t,--transport", g.transport,
                    "Transport (default: $KCTL_TRANSPORT, else auto: the fastest usable)")
-        ->check(CLI::IsMember({"auto", "ioctl", "sysfs", "proc", "mmap", "netlink"}))
+        ->check(CLI::IsMember({"auto", "ioctl", "sysfs", "proc", "mmap", "netlink", "uring"}))
         ->envname("KCTL_TRANSPORT");
     app.add_flag("-j,--json", g.json, "Print one JSON document on stdout");
     app.add_flag("-v,--verbose", g.verbose, "Say which transport serves each operation, and why");
@@ -119,6 +119,7 @@ int run(int argc, const char* const* argv, io& streams) {
     add_module_command(app, ctx);
     add_bench_command(app, ctx);
     add_metrics_command(app, ctx);
+    add_batch_command(app, ctx);
 
     try {
         app.parse(argc, argv);

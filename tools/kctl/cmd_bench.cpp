@@ -25,8 +25,8 @@ namespace bn = kctl::bench;
 namespace {
 
 constexpr bn::section section_list[] = {
-    bn::section::floor,   bn::section::operation, bn::section::file,  bn::section::batch,
-    bn::section::message, bn::section::threads,   bn::section::wakeup};
+    bn::section::floor,   bn::section::operation, bn::section::file,   bn::section::batch,
+    bn::section::message, bn::section::threads,   bn::section::wakeup, bn::section::submit};
 
 json number_or_null(double v) {
     return std::isfinite(v) ? json(v) : json(nullptr);
@@ -207,6 +207,8 @@ std::string section_title(bn::section s) {
             return "Threads on one device, each with its own descriptors (OPS/S: all together)";
         case bn::section::wakeup:
             return "Wake-up: a change in one thread to poll() returning in another";
+        case bn::section::submit:
+            return "Commands per submission: kctl::batch through io_uring (time per command)";
     }
     return {};
 }
@@ -582,7 +584,7 @@ void add_bench_command(CLI::App& app, context& ctx) {
     cmd->add_option("--transports", a->transports,
                     "Only these transports (comma-separated; the floors always run)")
         ->delimiter(',')
-        ->check(CLI::IsMember({"mmap", "ioctl", "sysfs", "proc", "netlink"}));
+        ->check(CLI::IsMember({"mmap", "ioctl", "sysfs", "proc", "netlink", "uring"}));
     cmd->add_option("--ops", a->ops,
                     "Only these operations (comma-separated: get-msg,set-msg,sum,add,reset,info,"
                     "watch; watch is the wake-up latency)")

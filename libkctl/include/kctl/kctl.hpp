@@ -14,6 +14,7 @@
 #include <kctl/error.hpp>
 #include <kctl/discovery.hpp>
 #include <kctl/device.hpp>
+#include <kctl/batch.hpp>
 // clang-format on
 
 #undef KCTL_INSIDE_KCTL_HPP

@@ -28,13 +28,15 @@ inline constexpr std::size_t sysfs_msg_max = 4094;
 inline constexpr std::size_t batch_max = 4096;
 
 /// How libkctl talks to a device. `automatic` picks, per operation, the fastest transport
-/// that is usable by the caller and supports the operation.
-enum class transport_kind : std::uint8_t { mmap, ioctl, sysfs, proc, netlink, automatic };
+/// that is usable by the caller and supports the operation. `uring` is io_uring passthrough
+/// (IORING_OP_URING_CMD) on the node: it wins for batches (kctl::batch), never for a single
+/// call, so `automatic` never picks it for one.
+enum class transport_kind : std::uint8_t { mmap, ioctl, sysfs, proc, netlink, uring, automatic };
 
-/// The concrete transports, fastest first (mmap only serves `sum`).
+/// The concrete transports, fastest first for a single call (mmap only serves `sum`).
 inline constexpr transport_kind concrete_transports[] = {
     transport_kind::mmap, transport_kind::ioctl, transport_kind::sysfs, transport_kind::proc,
-    transport_kind::netlink};
+    transport_kind::netlink, transport_kind::uring};
 
 /// The longest message the netlink transport carries (KDEMO_MSG_NL_MAX: one attribute).
 inline constexpr std::size_t netlink_msg_max = 65531;
@@ -46,7 +48,7 @@ inline constexpr operation all_operations[] = {
     operation::get_msg, operation::set_msg, operation::add,  operation::sum,
     operation::reset,   operation::info,    operation::watch};
 
-/// "mmap", "ioctl", "sysfs", "proc", "netlink", "auto".
+/// "mmap", "ioctl", "sysfs", "proc", "netlink", "uring", "auto".
 KCTL_API std::string_view to_string(transport_kind kind) noexcept;
 /// "get-msg", "set-msg", "add", "sum", "reset", "info", "watch".
 KCTL_API std::string_view to_string(operation op) noexcept;

@@ -84,7 +84,7 @@ TEST_F(KctlBench, EveryRowAsRoot) {
         expect_sane(row);
     }
     EXPECT_EQ(sections, (std::set<std::string>{"floor", "operation", "file", "batch", "message",
-                                               "threads", "wakeup"}));
+                                               "threads", "wakeup", "submit"}));
     for (const auto& t : doc["targets"]) {
         SCOPED_TRACE(t.dump());
         ASSERT_TRUE(t["ratio"].is_number()) << "every target measured";

@@ -229,7 +229,7 @@ TEST_P(KctlCommand, Info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kctl, KctlCommand,
-                         ::testing::Values("ioctl", "sysfs", "proc", "mmap", "auto"),
+                         ::testing::Values("ioctl", "sysfs", "proc", "mmap", "uring", "auto"),
                          [](const auto& info) { return std::string(info.param); });
 
 // --- set-msg - -----------------------------------------------------------------------

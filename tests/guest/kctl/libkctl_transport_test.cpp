@@ -20,9 +20,9 @@ using kctl::operation;
 using kctl::transport_kind;
 using T = transport_kind;
 
-constexpr T kWriters[] = {T::ioctl, T::sysfs, T::proc, T::automatic};
-constexpr T kReaders[] = {T::mmap, T::ioctl, T::sysfs, T::proc, T::automatic};
-constexpr T kMsgReaders[] = {T::ioctl, T::sysfs, T::proc, T::automatic};
+constexpr T kWriters[] = {T::ioctl, T::sysfs, T::proc, T::uring, T::automatic};
+constexpr T kReaders[] = {T::mmap, T::ioctl, T::sysfs, T::proc, T::uring, T::automatic};
+constexpr T kMsgReaders[] = {T::ioctl, T::sysfs, T::proc, T::uring, T::automatic};
 
 // What automatic picks for root when nothing stands in the way.
 T chosen(T requested, operation op) {

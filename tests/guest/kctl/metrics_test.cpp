@@ -141,7 +141,8 @@ TEST_F(Metrics, EveryDeviceHasEveryFamily) {
                               ops(t) + "}"))
                 << t << " of kdemo" << dev;
     }
-    // HELP, TYPE and one sample each, 5 per device for the ops, and kdemo_up.
+    // HELP, TYPE and one sample each, 5 per device for the ops (ioctl, sysfs, proc, netlink,
+    // uring), and kdemo_up.
     EXPECT_EQ(e.samples.size(), 1 + 3 * 8 + 3 * 5u);
     EXPECT_EQ(e.lines, 2 * families.size() + e.samples.size());
 }

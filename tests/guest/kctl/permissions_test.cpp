@@ -134,7 +134,7 @@ bool supported(T kind, operation op) {
         return op == operation::sum;
     if (kind == T::netlink)
         return true;
-    return !(kind == T::proc && op == operation::watch);
+    return !((kind == T::proc || kind == T::uring) && op == operation::watch);
 }
 
 // The model: the errno each user gets for each operation through each
@@ -147,6 +147,7 @@ int model(const std::string& user, T kind, operation op) {
     switch (kind) {
         case T::mmap:
         case T::ioctl:
+        case T::uring:
             return node ? 0 : EACCES;
         case T::sysfs:
             return write && !node ? EACCES : 0;
@@ -186,10 +187,10 @@ TEST_P(UserAccess, EveryOperationThroughEveryTransportMatchesThePermissionModel)
 // kctl list and access(2), asked independently, agree with the model.
 std::string model_row(const std::string& user) {
     if (user == "root")
-        return "mmap:r ioctl:rw sysfs:rw proc:rw netlink:rw";
+        return "mmap:r ioctl:rw sysfs:rw proc:rw netlink:rw uring:rw";
     if (user == "kuser")
-        return "mmap:r ioctl:rw sysfs:rw proc:r netlink:r";
-    return "mmap:- ioctl:- sysfs:r proc:r netlink:r";
+        return "mmap:r ioctl:rw sysfs:rw proc:r netlink:r uring:rw";
+    return "mmap:- ioctl:- sysfs:r proc:r netlink:r uring:-";
 }
 
 std::string rw(bool r, bool w) {
@@ -217,7 +218,8 @@ std::string access_rows() {
                rw(ok(p("message"), R_OK) && ok(p("info"), R_OK),
                   ok(p("message"), W_OK) || ok(p("sum"), W_OK) || ok(p("reset"), W_OK)) +
                // netlink has no files: reads for all, writes with CAP_NET_ADMIN (root here)
-               " netlink:" + rw(true, ::geteuid() == 0) + "\n";
+               " netlink:" + rw(true, ::geteuid() == 0) +
+               " uring:" + rw(ok(node, R_OK), ok(node, W_OK)) + "\n";
     }
     return out;
 }
@@ -227,7 +229,7 @@ std::string json_rows(const std::string& out) {
     nlohmann::json j = nlohmann::json::parse(out);
     for (const auto& d : j.at("devices")) {
         rows += d.at("name").get<std::string>();
-        for (const char* t : {"mmap", "ioctl", "sysfs", "proc", "netlink"}) {
+        for (const char* t : {"mmap", "ioctl", "sysfs", "proc", "netlink", "uring"}) {
             const auto& a = d.at("transports").at(t);
             rows += std::string(" ") + t + ":" +
                     rw(a.at("read").get<bool>(), a.at("write").get<bool>());

@@ -175,6 +175,31 @@ struct kdemo_snapshot {
 	__u64 msg_len;
 };
 
+/**
+ * struct kdemo_uring_cmd - the command area of an IORING_OP_URING_CMD SQE
+ * @arg: what ioctl()'s third argument would be: a user pointer to the
+ *	command's structure, with the ioctl's rules (GET_INFO, GET_MSG,
+ *	SET_MSG, ADD_BATCH; optional for GET_ABI and GET_SUM, 0 for none).
+ *	KDEMO_IOC_ADD: the value itself (an __s64), no user memory at all.
+ *	KDEMO_IOC_RESET: must be zero.
+ * @reserved: must be zero
+ *
+ * The command is the SQE's cmd_op (one of the KDEMO_IOC_* numbers); the
+ * SQE's fd a /dev/kdemoN descriptor (or a registered file). This structure
+ * fits a normal 64-byte SQE; in a ring set up with IORING_SETUP_SQE128 the
+ * remaining 64 bytes of the command area must be zero.
+ *
+ * The completion's res is what ioctl() would return (0 or -errno), except
+ * that GET_ABI returns KDEMO_ABI_VERSION. In a ring set up with
+ * IORING_SETUP_CQE32, GET_SUM also puts the sum in big_cqe[0] (extra1);
+ * drivers cannot set extra2. GET_SUM with neither a CQE32 ring nor @arg
+ * fails with EINVAL. Unknown cmd_op: ENOTTY. See docs/URING.md.
+ */
+struct kdemo_uring_cmd {
+	__u64 arg;
+	__u64 reserved;
+};
+
 /* Returns KDEMO_ABI_VERSION through a __u32. */
 #define KDEMO_IOC_GET_ABI	_IOR(KDEMO_IOC_MAGIC, 0x00, __u32)
 /* Fills a struct kdemo_info; see its @size rules. */

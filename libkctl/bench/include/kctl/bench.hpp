@@ -32,9 +32,10 @@ enum class section : std::uint8_t {
     message,    ///< get-msg/set-msg of 1 byte .. msg_max, in bytes/s
     threads,    ///< 1..N threads on one device, each with its own descriptors
     wakeup,     ///< from a change in one thread to the wake-up of a poller in another
+    submit,     ///< kctl::batch of 1..256 commands per submission (uring, SQPOLL; ioctl)
 };
 
-/// "floor", "operation", "file", "batch", "message", "threads", "wakeup".
+/// "floor", "operation", "file", "batch", "message", "threads", "wakeup", "submit".
 std::string_view to_string(section s) noexcept;
 
 /// What the progress callback is told, after each step of a run.
