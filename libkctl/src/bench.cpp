@@ -143,9 +143,9 @@ const row* report::find(std::string_view id) const noexcept {
 
 std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads) {
     std::vector<row> rows;
-    const transport_kind T[] = {transport_kind::mmap, transport_kind::ioctl, transport_kind::sysfs,
-                                transport_kind::proc, transport_kind::netlink,
-                                transport_kind::uring};
+    const transport_kind T[] = {transport_kind::mmap,    transport_kind::ioctl,
+                                transport_kind::sysfs,   transport_kind::proc,
+                                transport_kind::netlink, transport_kind::uring};
     constexpr transport_kind ioctl = transport_kind::ioctl;
     constexpr transport_kind sysfs = transport_kind::sysfs;
     constexpr transport_kind proc = transport_kind::proc;

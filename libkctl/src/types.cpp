@@ -15,7 +15,7 @@ const char* version() noexcept {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> transport_names = {"mmap", "ioctl",   "sysfs", "proc",
+constexpr std::array<std::string_view, 7> transport_names = {"mmap",    "ioctl", "sysfs", "proc",
                                                              "netlink", "uring", "auto"};
 constexpr std::array<std::string_view, 7> operation_names = {"get-msg", "set-msg", "add",  "sum",
                                                              "reset",   "info",    "watch"};

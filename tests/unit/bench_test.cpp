@@ -335,7 +335,8 @@ TEST(BenchJson, OneDocumentWithEveryRow) {
     EXPECT_EQ(j["targets"].size(), rep.targets.size());
     EXPECT_EQ(j["environment"]["virtualization"]["hypervisor"], "TCG");
     EXPECT_EQ(j["environment"]["git_revision"], "4f0605e1a2b3-dirty");
-    EXPECT_EQ(j["settings"]["transports"], json({"mmap", "ioctl", "sysfs", "proc", "netlink", "uring"}));
+    EXPECT_EQ(j["settings"]["transports"],
+              json({"mmap", "ioctl", "sysfs", "proc", "netlink", "uring"}));
 }
 
 TEST(BenchJson, SkippedRowsHaveNullNumbersAndANote) {

@@ -46,7 +46,8 @@ TEST(ListOutput, JsonHasNodeNumbersAndTransportAccess) {
     std::vector<std::string> keys;
     for (const auto& [k, v] : d.at("transports").items())
         keys.push_back(k);
-    EXPECT_EQ(keys, (std::vector<std::string>{"mmap", "ioctl", "sysfs", "proc", "netlink", "uring"}));
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"mmap", "ioctl", "sysfs", "proc", "netlink", "uring"}));
 }
 
 TEST(ListOutput, TextHasTheSameFields) {
@@ -56,9 +57,9 @@ TEST(ListOutput, TextHasTheSameFields) {
     r.access[3] = {false, true};
     r.access[4] = {true, false};
     const std::string t = list_text({r});
-    EXPECT_NE(
-        t.find("kdemo0     /dev/kdemo0      240:3     mmap:r ioctl:rw sysfs:- proc:w netlink:r uring:-\n"),
-        std::string::npos)
+    EXPECT_NE(t.find("kdemo0     /dev/kdemo0      240:3     mmap:r ioctl:rw sysfs:- proc:w "
+                     "netlink:r uring:-\n"),
+              std::string::npos)
         << t;
 }
 

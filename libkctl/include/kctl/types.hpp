@@ -35,8 +35,8 @@ enum class transport_kind : std::uint8_t { mmap, ioctl, sysfs, proc, netlink, ur
 
 /// The concrete transports, fastest first for a single call (mmap only serves `sum`).
 inline constexpr transport_kind concrete_transports[] = {
-    transport_kind::mmap, transport_kind::ioctl, transport_kind::sysfs, transport_kind::proc,
-    transport_kind::netlink, transport_kind::uring};
+    transport_kind::mmap, transport_kind::ioctl,   transport_kind::sysfs,
+    transport_kind::proc, transport_kind::netlink, transport_kind::uring};
 
 /// The longest message the netlink transport carries (KDEMO_MSG_NL_MAX: one attribute).
 inline constexpr std::size_t netlink_msg_max = 65531;
