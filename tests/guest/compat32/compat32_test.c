@@ -136,15 +136,17 @@ static void layout_is_the_64_bit_one(void)
 	EXPECT(sizeof(struct kdemo_sum) == 24, "%zu", sizeof(struct kdemo_sum));
 	EXPECT(sizeof(struct kdemo_batch) == 32, "%zu", sizeof(struct kdemo_batch));
 	EXPECT(offsetof(struct kdemo_batch, reserved) == 16, "");
-	EXPECT(sizeof(struct kdemo_info) == KDEMO_INFO_SIZE_VER0, "%zu",
+	EXPECT(sizeof(struct kdemo_info) == KDEMO_INFO_SIZE_VER1, "%zu",
 	       sizeof(struct kdemo_info));
 	EXPECT(offsetof(struct kdemo_info, msg_max) == 104, "%zu",
 	       offsetof(struct kdemo_info, msg_max));
 	EXPECT(offsetof(struct kdemo_info, random) == 176, "");
+	EXPECT(offsetof(struct kdemo_info, netlink_ops) == 184, "");
+	EXPECT(offsetof(struct kdemo_info, uring_ops) == 192, "");
 	EXPECT(sizeof(struct kdemo_snapshot) == 40, "%zu", sizeof(struct kdemo_snapshot));
 	EXPECT(offsetof(struct kdemo_snapshot, sum) == 8, "");
 	EXPECT(KDEMO_IOC_GET_ABI == 0x8004de00u, "%#x", (unsigned)KDEMO_IOC_GET_ABI);
-	EXPECT(KDEMO_IOC_GET_INFO == 0xc0b8de01u, "%#x", (unsigned)KDEMO_IOC_GET_INFO);
+	EXPECT(KDEMO_IOC_GET_INFO == 0xc0c8de01u, "%#x", (unsigned)KDEMO_IOC_GET_INFO);
 	EXPECT(KDEMO_IOC_GET_MSG == 0xc020de02u, "%#x", (unsigned)KDEMO_IOC_GET_MSG);
 	EXPECT(KDEMO_IOC_SET_MSG == 0x4020de03u, "%#x", (unsigned)KDEMO_IOC_SET_MSG);
 	EXPECT(KDEMO_IOC_GET_SUM == 0x8018de04u, "%#x", (unsigned)KDEMO_IOC_GET_SUM);
@@ -173,7 +175,7 @@ static void get_info_fills_every_field(void)
 	memset(&i, 0xa5, sizeof(i));
 	i.size = sizeof(i);
 	ASSERT(xioctl(ro_fd, KDEMO_IOC_GET_INFO, &i) == 0, "%s", strerror(errno));
-	EXPECT(i.size == KDEMO_INFO_SIZE_VER0, "%u", i.size);
+	EXPECT(i.size == KDEMO_INFO_SIZE_VER1, "%u", i.size);
 	EXPECT(i.abi_version == KDEMO_ABI_VERSION, "%u", i.abi_version);
 	EXPECT(strcmp(i.driver, "kdemo") == 0, "'%.32s'", i.driver);
 	EXPECT(strcmp(i.device, "kdemo0") == 0, "'%.32s'", i.device);
@@ -201,8 +203,8 @@ static void get_info_sizes(void)
 	ASSERT(xioctl_raw(ro_fd, _IOC(_IOC_READ | _IOC_WRITE, KDEMO_IOC_MAGIC, 0x01, 300),
 			  (unsigned long)buf) == 0,
 	       "GET_INFO with size 300: %s", strerror(errno));
-	EXPECT(i->size == KDEMO_INFO_SIZE_VER0, "%u", i->size);
-	for (b = KDEMO_INFO_SIZE_VER0; b < 300; b++)
+	EXPECT(i->size == KDEMO_INFO_SIZE_VER1, "%u", i->size);
+	for (b = KDEMO_INFO_SIZE_VER1; b < 300; b++)
 		if (buf[b]) {
 			fail_at(__LINE__, "byte %zu beyond the struct is %#x", b, buf[b]);
 			break;

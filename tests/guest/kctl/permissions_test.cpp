@@ -239,7 +239,7 @@ std::string json_rows(const std::string& out) {
     return rows;
 }
 
-// "kdemo0 ..." rows from the table: the name and the last five columns.
+// "kdemo0 ..." rows from the table: the name and the access columns (one per transport).
 std::string text_rows(const std::string& out) {
     std::string rows;
     std::istringstream in(out);
@@ -250,9 +250,12 @@ std::string text_rows(const std::string& out) {
         std::vector<std::string> w;
         for (std::string x; words >> x;)
             w.push_back(x);
-        if (w.size() != 8)
+        if (w.size() != 3 + std::size(kctl::concrete_transports))
             return "bad row: " + l;
-        rows += w[0] + " " + w[3] + " " + w[4] + " " + w[5] + " " + w[6] + " " + w[7] + "\n";
+        rows += w[0];
+        for (std::size_t i = 3; i < w.size(); ++i)
+            rows += " " + w[i];
+        rows += "\n";
     }
     return rows;
 }
