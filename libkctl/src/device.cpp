@@ -20,8 +20,9 @@ device::device(device&& other) noexcept = default;
 device& device::operator=(device&& other) noexcept = default;
 
 device::device(const device_entry& entry, open_options options) {
-    auto data = std::make_shared<const detail::entry_data>(entry.data());
-    auto make = [data](transport_kind kind) { return detail::make_transport(kind, *data); };
+    auto make = [](transport_kind kind, const detail::entry_data& e) {
+        return detail::make_transport(kind, e);
+    };
     core_ = std::make_shared<device_core>(entry, options.transport, std::move(make),
                                           std::move(options.log));
 }

@@ -25,19 +25,34 @@ std::unique_ptr<transport> make_transport(transport_kind kind, const entry_data&
     return nullptr;
 }
 
-device_core::device_core(device_entry entry, transport_kind requested, factory make, logger log)
+device_core::device_core(device_entry entry, transport_kind requested, factory make, logger log,
+                         prober reprobe)
     : entry_(std::move(entry)),
       requested_(requested),
       make_(std::move(make)),
-      log_(std::move(log)) {
+      log_(std::move(log)),
+      reprobe_(reprobe ? std::move(reprobe) : prober([](entry_data& e) { probe(e); })) {
     last_.fill(transport_kind::automatic);
 }
 
 transport& device_core::get(transport_kind kind) {
     auto& slot = transports_[index(kind)];
     if (!slot)
-        slot = make_(kind);
+        slot = make_(kind, entry_.data());
     return *slot;
+}
+
+bool device_core::reprobe() {
+    auto fresh = std::make_shared<entry_data>(entry_.data());
+    reprobe_(*fresh);
+    if (fresh->usable.err == entry_.data().usable.err)
+        return false;
+    entry_ = device_entry(std::move(fresh));
+    for (auto& t : transports_)
+        t.reset();
+    chosen_.fill(nullptr);
+    sum_shortcut_ = {};
+    return true;
 }
 
 void device_core::raise(int err, transport_kind kind, operation op) const {
@@ -51,7 +66,7 @@ void device_core::fail_or_note(operation op, transport_kind kind, int err) {
 }
 
 void device_core::choose_and_run(operation op, std::size_t msg_size, transport_kind failed,
-                                 const std::function<int(transport&)>& fn) {
+                                 const std::function<int(transport&)>& fn, bool reprobed) {
     const bool automatic = requested_ == transport_kind::automatic;
     if (op == operation::sum)
         sum_shortcut_ = {};
@@ -111,6 +126,13 @@ void device_core::choose_and_run(operation op, std::size_t msg_size, transport_k
     note_passed(p.size);
     if (!automatic)
         raise(EOPNOTSUPP, requested_, op);
+    // Refused everywhere for permission: udev (or an administrator) may have changed the
+    // modes since the device was opened. Look once more before giving up.
+    if ((first_err == EACCES || first_err == EPERM) && !reprobed && reprobe()) {
+        if (log_)
+            log_(std::string(to_string(op)) + ": " + why + "permissions changed, choosing again");
+        return choose_and_run(op, msg_size, transport_kind::automatic, fn, true);
+    }
     if (log_ && !why.empty())
         log_(std::string(to_string(op)) + ": " + why + "no transport left");
     raise(first_err ? first_err : EOPNOTSUPP, transport_kind::automatic, op);

@@ -19,11 +19,16 @@ namespace kctl::detail {
 
 class device_core {
   public:
-    using factory = std::function<std::unique_ptr<transport>(transport_kind)>;
+    /// Makes the transport `kind` for the device as the core knows it now (its permissions
+    /// may have been probed again since it was opened).
+    using factory = std::function<std::unique_ptr<transport>(transport_kind, const entry_data&)>;
     using logger = std::function<void(std::string_view)>;
+    /// Fills entry_data::usable from the permissions as they are now (probe() by default).
+    using prober = std::function<void(entry_data&)>;
 
-    /// `usable`: what the probe found (ignored unless `requested` is automatic).
-    device_core(device_entry entry, transport_kind requested, factory make, logger log);
+    /// `entry`'s usability is what the probe found (ignored unless `requested` is automatic).
+    device_core(device_entry entry, transport_kind requested, factory make, logger log,
+                prober reprobe = {});
 
     const device_entry& entry() const noexcept { return entry_; }
     const std::string& name() const noexcept { return entry_.name(); }
@@ -36,7 +41,7 @@ class device_core {
     /// A core of the same device, request, factory and logger with transports and choices
     /// of its own, so that another thread can use it (a watcher reads its state with one).
     std::shared_ptr<device_core> fork() const {
-        return std::make_shared<device_core>(entry_, requested_, make_, log_);
+        return std::make_shared<device_core>(entry_, requested_, make_, log_, reprobe_);
     }
 
     /// Runs `fn(transport&) -> errno` on the transport chosen for `op`: the cached choice
@@ -56,7 +61,10 @@ class device_core {
 
   private:
     void choose_and_run(operation op, std::size_t msg_size, transport_kind failed,
-                        const std::function<int(transport&)>& fn);
+                        const std::function<int(transport&)>& fn, bool reprobed = false);
+    /// Probes the permissions again; if they changed, takes them and drops every transport
+    /// and choice made with the old ones. Returns whether they changed.
+    bool reprobe();
     /// Throws unless err allows trying another transport; else remembers it for the log.
     void fail_or_note(operation op, transport_kind kind, int err);
     transport& get(transport_kind kind);
@@ -66,6 +74,7 @@ class device_core {
     transport_kind requested_;
     factory make_;
     logger log_;
+    prober reprobe_;
     std::array<std::unique_ptr<transport>, transport_count> transports_;
     std::array<transport*, operation_count> chosen_{};
     std::array<transport_kind, operation_count> last_{};

@@ -40,11 +40,18 @@ struct harness {
     mock_transport& mock(transport_kind k) { return *mocks_[index(k)]; }
 
     device_core& core(transport_kind requested = transport_kind::automatic) {
-        auto make = [this](transport_kind k) -> std::unique_ptr<transport> {
+        auto make = [this](transport_kind k, const entry_data&) -> std::unique_ptr<transport> {
             return std::move(owned_[index(k)]);
         };
-        core_.emplace(device_entry(data_), requested, make,
-                      [this](std::string_view line) { log_.emplace_back(line); });
+        // A re-probe finds what `reprobed_` says (by default: what the first probe found).
+        auto reprobe = [this](entry_data& e) {
+            ++reprobes_;
+            if (reprobed_)
+                e.usable = *reprobed_;
+        };
+        core_.emplace(
+            device_entry(data_), requested, make,
+            [this](std::string_view line) { log_.emplace_back(line); }, reprobe);
         return *core_;
     }
 
@@ -66,6 +73,8 @@ struct harness {
     std::array<mock_transport*, transport_count> mocks_{};
     std::optional<device_core> core_;
     std::vector<std::string> log_;
+    std::optional<usability> reprobed_;
+    int reprobes_ = 0;
     std::string last_error_;
     std::string last_transport_;
 };
@@ -142,6 +151,47 @@ TEST_F(Dispatch, CachedChoiceFallsBackWhenItHitsASizeLimit) {
     EXPECT_EQ(c.last(operation::get_msg), proc);
     ASSERT_EQ(log_.size(), 2U);
     EXPECT_EQ(log_[1], "get-msg: ioctl not readable (EACCES), sysfs failed (EFBIG), using proc");
+}
+
+TEST_F(Dispatch, RefusedEverywhereProbesAgainAndUsesWhatIsNowAllowed) {
+    // Opened before udev gave the group the node: every writer refused, up front.
+    for (const transport_kind k : concrete_transports)
+        if (capability(k, operation::set_msg) != support::none)
+            data_->usable.at(k, operation::set_msg) = EACCES;
+    reprobed_ = data_->usable;
+    reprobed_->at(ioctl, operation::set_msg) = 0;  // the rule has run since
+    EXPECT_CALL(mock(ioctl), set_msg(_)).WillOnce(Return(0));
+    device_core& c = core();
+    EXPECT_EQ(set_msg(c), 0);
+    EXPECT_EQ(reprobes_, 1);
+    EXPECT_EQ(c.last(operation::set_msg), ioctl);
+    EXPECT_EQ(c.entry().data().usable.at(ioctl, operation::set_msg), 0);
+    ASSERT_EQ(log_.size(), 2U);
+    EXPECT_EQ(log_[0],
+              "set-msg: ioctl not writable (EACCES), sysfs not writable (EACCES), proc not "
+              "writable (EACCES), netlink not writable (EACCES), permissions changed, choosing "
+              "again");
+    EXPECT_EQ(log_[1], "set-msg: using ioctl (fastest usable)");
+}
+
+TEST_F(Dispatch, RefusedEverywhereWithNothingChangedProbesOnceAndSaysEacces) {
+    for (const transport_kind k : concrete_transports)
+        if (capability(k, operation::reset) != support::none)
+            data_->usable.at(k, operation::reset) = EACCES;
+    device_core& c = core();
+    try {
+        c.run(operation::reset, [](transport& t) { return t.reset(); });
+        FAIL() << "reset went through";
+    } catch (const error& e) {
+        EXPECT_EQ(e.code().value(), EACCES);
+    }
+    EXPECT_EQ(reprobes_, 1);
+}
+
+TEST_F(Dispatch, ADeviceErrorNeverProbesAgain) {
+    EXPECT_CALL(mock(ioctl), set_msg(_)).WillOnce(Return(EMSGSIZE));
+    EXPECT_EQ(set_msg(core()), EMSGSIZE);
+    EXPECT_EQ(reprobes_, 0);
 }
 
 TEST_F(Dispatch, OneLargeMessageDoesNotPinTheSlowerTransport) {

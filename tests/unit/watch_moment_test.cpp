@@ -60,7 +60,8 @@ std::shared_ptr<device_core> core_of(fake_state& s) {
     e->name = "kdemo0";
     return std::make_shared<device_core>(
         device_entry(e), transport_kind::sysfs,
-        [&s](transport_kind) { return std::make_unique<scripted_transport>(s); }, nullptr);
+        [&s](transport_kind, const entry_data&) { return std::make_unique<scripted_transport>(s); },
+        nullptr);
 }
 
 TEST(WatchMoment, AChangeBetweenTheReadsIsReadAgainNotMixed) {
@@ -99,7 +100,7 @@ TEST(WatchMoment, AForkedCoreSharesNoTransportWithItsOrigin) {
     e->name = "kdemo0";
     device_core core(
         device_entry(e), transport_kind::sysfs,
-        [&s, &made](transport_kind) {
+        [&s, &made](transport_kind, const entry_data&) {
             ++made;
             return std::make_unique<scripted_transport>(s);
         },
