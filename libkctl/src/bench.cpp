@@ -371,6 +371,8 @@ std::vector<target> evaluate_targets(std::span<const row> rows) {
         "submit.uring.sum.1", "ioctl.sum", "median_ns", false, 2.0);
     add("libkctl-vs-raw-ioctl", "libkctl's ioctl sum within 1.1x of a raw ioctl loop", "ioctl.sum",
         "ioctl.sum.raw", "median_ns", false, 1.1);
+    add("libkctl-vs-raw-mmap", "libkctl's mmap sum within 1.5x of an inline loop over the page",
+        "mmap.sum", "mmap.sum.raw", "median_ns", false, 1.5);
     // A change costs about as much as a read, in the median and in the mean.
     for (const auto& [op, goal] : {std::pair{"add", 2.0}, std::pair{"set-msg", 3.0}}) {
         const std::string row = std::string("ioctl.") + op;

@@ -3,6 +3,8 @@
 
 #include <sys/ioctl.h>
 
+#include <utility>
+
 #include "device_core.hpp"
 #include "entry_data.hpp"
 #include "info_data.hpp"
@@ -16,8 +18,14 @@ using detail::transport;
 
 device::device() noexcept = default;
 device::~device() = default;
-device::device(device&& other) noexcept = default;
-device& device::operator=(device&& other) noexcept = default;
+device::device(device&& other) noexcept
+    : core_(std::move(other.core_)), page_(std::exchange(other.page_, nullptr)) {}
+
+device& device::operator=(device&& other) noexcept {
+    core_ = std::move(other.core_);
+    page_ = std::exchange(other.page_, nullptr);
+    return *this;
+}
 
 device::device(const device_entry& entry, open_options options) {
     auto make = [](transport_kind kind, const detail::entry_data& e) {
@@ -32,6 +40,7 @@ device device::open(std::string_view name, open_options options) {
 }
 
 void device::close() noexcept {
+    page_ = nullptr;
     core_.reset();
 }
 
@@ -82,16 +91,11 @@ void device::add(std::span<const std::int64_t> values) {
     core.run(operation::add, [values](transport& t) { return t.add(values); });
 }
 
-sum_result device::sum() {
-    // The shortcut: no run(), no virtual call (docs/BENCHMARKS.md). Any error takes the
+sum_result device::sum_slow() {
+    // The ioctl shortcut: no run(), no virtual call (docs/BENCHMARKS.md). Any error takes the
     // general path below, which reports it or moves to another transport.
     if (core_) [[likely]] {
         const detail::sum_shortcut& s = core_->shortcut();
-        if (s.page) {
-            detail::snapshot_values v;
-            detail::read_snapshot(*s.page, v);
-            return {v.sum, v.count, v.generation};
-        }
         if (s.fd >= 0) {
             kdemo_sum k;
             if (::ioctl(s.fd, KDEMO_IOC_GET_SUM, &k) == 0) [[likely]]
@@ -100,6 +104,8 @@ sum_result device::sum() {
     }
     sum_result out;
     live(core_, operation::sum).run(operation::sum, [&out](transport& t) { return t.sum(out); });
+    // From now on sum() reads the page inline, if the page served it.
+    page_ = core_->shortcut().page;
     return out;
 }
 

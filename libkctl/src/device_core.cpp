@@ -48,8 +48,10 @@ bool device_core::reprobe() {
     if (fresh->usable.err == entry_.data().usable.err)
         return false;
     entry_ = device_entry(std::move(fresh));
+    // Kept, not closed: kctl::device may still read the old snapshot page inline.
     for (auto& t : transports_)
-        t.reset();
+        if (t)
+            retired_.push_back(std::move(t));
     chosen_.fill(nullptr);
     sum_shortcut_ = {};
     return true;

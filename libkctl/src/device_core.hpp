@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "chooser.hpp"
 #include "transport.hpp"
@@ -76,6 +77,9 @@ class device_core {
     logger log_;
     prober reprobe_;
     std::array<std::unique_ptr<transport>, transport_count> transports_;
+    /// Transports replaced after a re-probe, kept until the device goes (their page may be
+    /// read inline by kctl::device; a re-probe happens only when permissions changed).
+    std::vector<std::unique_ptr<transport>> retired_;
     std::array<transport*, operation_count> chosen_{};
     std::array<transport_kind, operation_count> last_{};
     skipped runtime_failure_{transport_kind::automatic, 0};

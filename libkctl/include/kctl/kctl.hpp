@@ -11,6 +11,7 @@
 #include <kctl/export.hpp>
 #include <kctl/version.hpp>
 #include <kctl/types.hpp>
+#include <kctl/snapshot.hpp>
 #include <kctl/error.hpp>
 #include <kctl/discovery.hpp>
 #include <kctl/device.hpp>
