@@ -235,37 +235,19 @@ void kdemo_msg_put(struct kdemo_dev *kd, struct kdemo_message *m)
  * @generation: if not NULL, receives the generation at the moment the
  *	message was current
  *
- * The message pointer and the generation are read inside the snapshot's
- * sequence counter, and the reference is taken before the counter is
- * checked again: if it did not move, the message was current all along and
- * is pinned now, with the generation it belongs to. A message whose count
- * is already zero was replaced (it is being freed or recycled): the read is
- * retried and finds its successor.
+ * kdemo_state_get() for the callers that want the message and its
+ * generation only.
  *
  * Return: the message, to be released with kdemo_msg_put(), or NULL for
  * the empty message.
  */
 struct kdemo_message *kdemo_msg_get(struct kdemo_dev *kd, u64 *generation)
 {
-	const struct kdemo_snapshot *s = kd->snap;
-	struct kdemo_message *m;
-	u64 gen;
-	u32 seq;
+	struct kdemo_state st;
+	struct kdemo_message *m = kdemo_state_get(kd, &st);
 
-	rcu_read_lock();
-	for (;;) {
-		seq = kdemo_snap_read_begin(s);
-		m = rcu_dereference(kd->msg);
-		gen = READ_ONCE(s->generation);
-		if (m && !refcount_inc_not_zero(&m->ref))
-			continue;
-		if (!kdemo_snap_read_retry(s, seq))
-			break;
-		kdemo_msg_put(kd, m);
-	}
-	rcu_read_unlock();
 	if (generation)
-		*generation = gen;
+		*generation = st.generation;
 	return m;
 }
 
@@ -275,8 +257,12 @@ struct kdemo_message *kdemo_msg_get(struct kdemo_dev *kd, u64 *generation)
  * @st: receives sum, count, generation, message length and the generations
  *	of the last message change and of the last accumulator change
  *
- * As kdemo_msg_get(), but every scalar is read inside the same section of
- * the sequence counter as the message pointer.
+ * The message pointer and every scalar are read inside one section of the
+ * snapshot's sequence counter, and the reference is taken before the
+ * counter is checked again: if it did not move, the message was current all
+ * along and is pinned now, with the state it belongs to. A message whose
+ * count is already zero was replaced (it is being freed or recycled): the
+ * read is retried and finds its successor.
  *
  * Return: the message of that moment, to be released with kdemo_msg_put(),
  * or NULL for the empty message.
