@@ -11,6 +11,7 @@
 
 #include "fd.hpp"
 #include "info_data.hpp"
+#include "msg_buffer.hpp"
 #include "transport.hpp"
 
 namespace kctl::detail {
@@ -70,24 +71,8 @@ class ioctl_transport final : public transport {
     int get_msg(std::string& out) override {
         if (const int err = open_node(node_, mode_, fd_); err != 0)
             return err;
-        for (;;) {
-            // A buffer kept between calls, never cleared: no allocation, no memset per call.
-            if (buf_size_ < capacity_) {
-                buf_ = std::make_unique_for_overwrite<char[]>(capacity_);
-                buf_size_ = capacity_;
-            }
-            kdemo_msg m{};
-            m.data = reinterpret_cast<std::uintptr_t>(buf_.get());
-            m.len = static_cast<__u32>(capacity_);
-            const int err = do_ioctl(fd_.get(), KDEMO_IOC_GET_MSG, &m);
-            if (err == 0) {
-                out.assign(buf_.get(), m.len);
-                return 0;
-            }
-            if (err != ERANGE || m.len <= capacity_)
-                return err;
-            capacity_ = m.len;  // the length needed; the message may grow again: retry
-        }
+        return msg_.get(
+            out, [this](kdemo_msg& m) { return do_ioctl(fd_.get(), KDEMO_IOC_GET_MSG, &m); });
     }
 
     int set_msg(std::string_view message) override {
@@ -159,9 +144,7 @@ class ioctl_transport final : public transport {
     std::string node_;
     int mode_;
     unique_fd fd_;
-    std::size_t capacity_ = 4096;  // GET_MSG buffer; grows to the largest message seen
-    std::unique_ptr<char[]> buf_;
-    std::size_t buf_size_ = 0;
+    msg_buffer msg_;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "fd.hpp"
 #include "info_data.hpp"
+#include "msg_buffer.hpp"
 #include "transport.hpp"
 #include "uring_ring.hpp"
 
@@ -31,23 +32,7 @@ class uring_transport final : public transport {
     int get_msg(std::string& out) override {
         if (const int err = ready(); err != 0)
             return err;
-        for (;;) {
-            if (buf_size_ < capacity_) {
-                buf_ = std::make_unique_for_overwrite<char[]>(capacity_);
-                buf_size_ = capacity_;
-            }
-            kdemo_msg m{};
-            m.data = ptr(buf_.get());
-            m.len = static_cast<__u32>(capacity_);
-            const int err = cmd(KDEMO_IOC_GET_MSG, ptr(&m));
-            if (err == 0) {
-                out.assign(buf_.get(), m.len);
-                return 0;
-            }
-            if (err != ERANGE || m.len <= capacity_)
-                return err;
-            capacity_ = m.len;
-        }
+        return msg_.get(out, [this](kdemo_msg& m) { return cmd(KDEMO_IOC_GET_MSG, ptr(&m)); });
     }
 
     int set_msg(std::string_view message) override {
@@ -125,9 +110,7 @@ class uring_transport final : public transport {
     int mode_;
     unique_fd fd_;
     uring_ring ring_;
-    std::size_t capacity_ = 4096;
-    std::unique_ptr<char[]> buf_;
-    std::size_t buf_size_ = 0;
+    msg_buffer msg_;
 };
 
 }  // namespace
