@@ -54,4 +54,25 @@ class KdemoTest : public ::testing::Test {
     Fd ro;
 };
 
+// A device in a known state (message "before", sum 7, one value) for the tests
+// of refusals through the node, ioctl or io_uring: a refusal changes nothing.
+class SeededTest : public KdemoTest {
+  protected:
+    void SetUp() override {
+        KdemoTest::SetUp();
+        ASSERT_EQ(set_msg(rw.get(), "before"), 0);
+        ASSERT_EQ(add(rw.get(), 7), 0);
+        before_ = state();
+    }
+    // The state is exactly what SetUp left.
+    void expect_unchanged() {
+        Sum now = state();
+        EXPECT_EQ(now.sum, before_.sum);
+        EXPECT_EQ(now.count, before_.count);
+        EXPECT_EQ(now.generation, before_.generation);
+        EXPECT_EQ(get_msg(rw.get()), "before");
+    }
+    Sum before_;
+};
+
 }  // namespace kt

@@ -22,24 +22,7 @@ uint64_t ptr(const void* p) {
 }
 void* const kBadPointer = reinterpret_cast<void*>(16);
 
-class Ioctl : public KdemoTest {
-  protected:
-    void SetUp() override {
-        KdemoTest::SetUp();
-        ASSERT_EQ(set_msg(rw.get(), "before"), 0);
-        ASSERT_EQ(add(rw.get(), 7), 0);
-        before_ = state();
-    }
-    // The state is exactly what SetUp left.
-    void expect_unchanged() {
-        Sum now = state();
-        EXPECT_EQ(now.sum, before_.sum);
-        EXPECT_EQ(now.count, before_.count);
-        EXPECT_EQ(now.generation, before_.generation);
-        EXPECT_EQ(get_msg(rw.get()), "before");
-    }
-    Sum before_;
-};
+using Ioctl = SeededTest;
 
 using GetAbi = Ioctl;
 

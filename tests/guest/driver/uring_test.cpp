@@ -99,28 +99,17 @@ class Ring {
     int err_ = 0;
 };
 
-class Uring : public KdemoTest {
+class Uring : public SeededTest {
   protected:
     void SetUp() override {
-        KdemoTest::SetUp();
+        SeededTest::SetUp();
         ASSERT_EQ(ring.error(), 0) << "io_uring_queue_init: " << std::strerror(ring.error());
-        ASSERT_EQ(set_msg(rw.get(), "before"), 0);
-        ASSERT_EQ(add(rw.get(), 7), 0);
-        before_ = state();
-    }
-    void expect_unchanged() {
-        Sum now = state();
-        EXPECT_EQ(now.sum, before_.sum);
-        EXPECT_EQ(now.count, before_.count);
-        EXPECT_EQ(now.generation, before_.generation);
-        EXPECT_EQ(get_msg(rw.get()), "before");
     }
     int res(int fd, unsigned op, uint64_t arg, uint64_t reserved = 0) {
         return ring.cmd(fd, op, arg, reserved).res;
     }
 
     Ring ring;
-    Sum before_;
 };
 
 // --- every command: the same answer and the same state change as ioctl ---
