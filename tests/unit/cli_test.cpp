@@ -141,7 +141,7 @@ TEST(Cmdline, JsonListIsOneDocument) {
 
 TEST(Cmdline, UdevDryRunSaysWhatItWouldDo) {
     const result r = run_kctl({"udev", "install", "--dry-run"});
-    EXPECT_NE(r.out.find("udevadm trigger --subsystem-match=kdemo --action=add\n"),
+    EXPECT_NE(r.out.find("udevadm trigger --settle --subsystem-match=kdemo --action=add\n"),
               std::string::npos)
         << r.out;
 }

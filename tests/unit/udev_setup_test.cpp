@@ -86,7 +86,8 @@ TEST(UdevInstall, WritesTheRuleRunsGroupaddAndUdevadm) {
         sys.commands,
         (std::vector<cmd>{{"groupadd", "--system", "kdemo"},
                           {"udevadm", "control", "--reload"},
-                          {"udevadm", "trigger", "--subsystem-match=kdemo", "--action=add"}}));
+                          {"udevadm", "trigger", "--settle", "--subsystem-match=kdemo",
+                           "--action=add"}}));
 }
 
 TEST(UdevInstall, IsIdempotent) {

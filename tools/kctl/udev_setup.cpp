@@ -30,8 +30,12 @@ std::vector<std::string> reload_command() {
     return {"udevadm", "control", "--reload"};
 }
 
+// --settle (udevadm 248 and later): returns once udev has processed the
+// events it triggered, so the rule is applied when kctl exits. A plain
+// `udevadm settle` afterwards can return before udevd has even queued them.
 std::vector<std::string> trigger_command() {
-    return {"udevadm", "trigger", std::string("--subsystem-match=") + subsystem, "--action=add"};
+    return {"udevadm", "trigger", "--settle", std::string("--subsystem-match=") + subsystem,
+            "--action=add"};
 }
 
 std::vector<std::string> groupadd_command(const udev_env& env) {
