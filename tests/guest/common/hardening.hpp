@@ -96,7 +96,8 @@ class KmsgWatch {
 // The records among @records that report a problem: any line with a kernel
 // report marker (WARNING:, BUG:, Oops, KASAN, UBSAN, lockdep, kmemleak, ...)
 // and, if @kdemo_warnings, a line at warning level or worse that mentions
-// kdemo.
+// kdemo. A KCSAN report (the block between two lines of '=') counts only if
+// one of its stacks has a kdemo frame.
 std::vector<std::string> kernel_problems(const std::vector<KmsgRecord>& records,
                                          bool kdemo_warnings = true);
 
@@ -105,7 +106,8 @@ std::vector<std::string> kernel_problems(const std::vector<KmsgRecord>& records,
 // unload could hang for good. Empty while the kernel is fine.
 void set_kernel_broken(const std::string& why);
 const std::string& kernel_broken();
-// The problems of @problems that mean the kernel is broken (an oops, a BUG).
+// The problems of @problems that mean the kernel is broken (an oops, a BUG;
+// not a KCSAN data-race report).
 bool oopsed(const std::vector<std::string>& problems);
 // A test's end: every problem in the log since @kmsg started fails the test;
 // an oops among them also marks the kernel broken, saying @what oopsed it.
