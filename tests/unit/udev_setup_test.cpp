@@ -82,12 +82,10 @@ TEST(UdevInstall, WritesTheRuleRunsGroupaddAndUdevadm) {
     ASSERT_EQ(::stat(sys.env.rules_path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0644U);
     using cmd = std::vector<std::string>;
-    EXPECT_EQ(
-        sys.commands,
-        (std::vector<cmd>{{"groupadd", "--system", "kdemo"},
-                          {"udevadm", "control", "--reload"},
-                          {"udevadm", "trigger", "--settle", "--subsystem-match=kdemo",
-                           "--action=add"}}));
+    EXPECT_EQ(sys.commands, (std::vector<cmd>{{"groupadd", "--system", "kdemo"},
+                                              {"udevadm", "control", "--reload"},
+                                              {"udevadm", "trigger", "--settle",
+                                               "--subsystem-match=kdemo", "--action=add"}}));
 }
 
 TEST(UdevInstall, IsIdempotent) {
