@@ -30,11 +30,9 @@ def c_name(prefix, name):
     return (prefix + name).upper().replace('-', '_')
 
 
-spec = yaml.safe_load(open(os.path.join(top, 'driver/netlink/kdemo.yaml')))
-schema = yaml.safe_load(open(os.path.join(ynl, 'Documentation/netlink/genetlink.yaml')))
-jsonschema.validate(spec, schema)
-
-# 1. the header is the generator's output
+# 1. the header is the generator's output. tools/netlink-gen runs first: it
+# extracts YNL_DIR from /usr/src/linux-source-6.12.tar.xz when a fresh machine
+# has no copy yet, and the schema below comes from there.
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, 'kdemo_netlink.h')
     subprocess.run([os.path.join(top, 'tools/netlink-gen'), out], check=True,
@@ -43,7 +41,12 @@ with tempfile.TemporaryDirectory() as tmp:
 committed = open(os.path.join(top, 'driver/include/uapi/linux/kdemo_netlink.h')).read()
 check(generated == committed, 'kdemo_netlink.h differs from ynl-gen-c.py output: run tools/netlink-gen')
 
-# 2. the policy: every request attribute of the spec, with its checks, and nothing else
+# 2. the spec is valid against the kernel's genetlink schema
+spec = yaml.safe_load(open(os.path.join(top, 'driver/netlink/kdemo.yaml')))
+schema = yaml.safe_load(open(os.path.join(ynl, 'Documentation/netlink/genetlink.yaml')))
+jsonschema.validate(spec, schema)
+
+# 3. the policy: every request attribute of the spec, with its checks, and nothing else
 src = open(os.path.join(top, 'driver/netlink.c')).read()
 policy = re.search(r'kdemo_nl_policy\[[^]]*\] = \{(.*?)\n\};', src, re.S).group(1)
 entries = dict(re.findall(r'\[(KDEMO_A_\w+)\] = (.*?),\n', policy + ',\n'))
@@ -71,7 +74,7 @@ for name in requested:
         check(f'.len = {c_name("kdemo-", checks["max-len"])}' in e,
               f'{name}: policy "{e}" lacks max-len {checks["max-len"]}')
 
-# 3. the operations, their admin-perm flags, the dump, the group
+# 4. the operations, their admin-perm flags, the dump, the group
 ops = re.search(r'kdemo_nl_ops\[\] = \{(.*?)\n\};', src, re.S).group(1)
 table = {}
 for block in re.findall(r'\{(.*?)\}', ops, re.S):
