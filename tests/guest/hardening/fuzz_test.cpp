@@ -18,8 +18,10 @@
 // command that replays the run; a finding names its iteration.
 // KDEMO_STRESS_SECONDS bounds the time of each run and, proportionally, its
 // iterations; the fresh runs use KDEMO_FUZZ_SECONDS instead if it is set, and
-// KDEMO_FUZZ_ITERATIONS, if set, as their iteration cap (the time bound
-// stays). In the fresh ioctl run,
+// KDEMO_FUZZ_ITERATIONS, if set, as the ioctl run's iteration cap and half of
+// it as the text run's (the two fuzzers' rates; the time bound stays, so
+// tests/run-all sets a generous one and the caps decide how much is done).
+// In the fresh ioctl run,
 // KDEMO_FUZZ_COMPANIONS (default 2) more processes fuzz the same device at
 // the same time through their own read-only descriptors: read commands,
 // refused mutations, unknown commands and mappings, whose outcomes do not
@@ -290,6 +292,9 @@ class Fuzz : public KdemoTest, public ::testing::WithParamInterface<Seed> {
                  (fresh ? " --env KDEMO_FUZZ_SEED=" + std::to_string(seed) +
                               " --env KDEMO_FUZZ_MSG_MAX=" + std::to_string(msg_max)
                         : std::string()) +
+                 (fresh && fresh_iterations()
+                      ? " --env KDEMO_FUZZ_ITERATIONS=" + std::to_string(fresh_iterations())
+                      : std::string()) +
                  " --filter '" + t->test_suite_name() + "." + t->name() + "'";
         std::printf("kdemo-fuzz: seed %" PRIu64 " msg_max %u; replay: %s\n", seed, msg_max,
                     replay.c_str());
@@ -325,13 +330,16 @@ class Fuzz : public KdemoTest, public ::testing::WithParamInterface<Seed> {
                 return static_cast<double>(n);
         return stress_seconds();
     }
-    // The iteration cap of a run of @seconds at @per_second iterations.
+    // The iteration cap of a run of @seconds at @per_second iterations (20 000
+    // for the ioctl fuzzer, 10 000 for the text fuzzer); a fresh run's
+    // KDEMO_FUZZ_ITERATIONS is the ioctl fuzzer's cap, scaled alike.
     uint64_t iteration_cap(double seconds, double per_second) const {
         if (GetParam() == Seed::Fresh)
-            if (uint64_t n = env_u64("KDEMO_FUZZ_ITERATIONS", 0))
-                return n;
+            if (uint64_t n = fresh_iterations())
+                return static_cast<uint64_t>(static_cast<double>(n) * per_second / 20000);
         return static_cast<uint64_t>(per_second * seconds);
     }
+    static uint64_t fresh_iterations() { return env_u64("KDEMO_FUZZ_ITERATIONS", 0); }
 
     void finding(const std::string& what) {
         findings++;
