@@ -13,7 +13,7 @@ constexpr support P = support::partial;
 constexpr support N = support::none;
 
 // clang-format off
-// Rows: transports fastest first. Columns: get-msg set-msg add sum reset info watch.
+// Rows: concrete_transports order. Columns: get-msg set-msg add sum reset info watch.
 constexpr std::array<std::array<support, operation_count>, transport_count> table = {{
     /* mmap  */ {N, N, N, F, N, N, N},
     /* ioctl */ {F, F, F, F, F, F, F},
@@ -24,11 +24,37 @@ constexpr std::array<std::array<support, operation_count>, transport_count> tabl
 }};
 // clang-format on
 
+// The order per operation, measured (tools/bench-preference, from docs/bench/bench.json).
+constexpr std::array<std::array<transport_kind, transport_count>, operation_count> order_table = {{
+#include "preference.inc"
+}};
+
+// Each row is a permutation of the concrete transports: the chooser considers every one.
+constexpr bool is_permutation_of_all(const std::array<transport_kind, transport_count>& row) {
+    std::array<bool, transport_count> seen{};
+    for (const transport_kind k : row) {
+        if (k == transport_kind::automatic || seen[index(k)])
+            return false;
+        seen[index(k)] = true;
+    }
+    return true;
+}
+static_assert([] {
+    for (const auto& row : order_table)
+        if (!is_permutation_of_all(row))
+            return false;
+    return true;
+}());
+
 void pass(plan& p, transport_kind k, int err) noexcept {
     p.passed[p.passed_size++] = skipped{k, err, p.size};
 }
 
 }  // namespace
+
+const std::array<transport_kind, transport_count>& preference(operation op) noexcept {
+    return order_table[index(op)];
+}
 
 support capability(transport_kind kind, operation op) noexcept {
     if (kind == transport_kind::automatic)
@@ -39,7 +65,7 @@ support capability(transport_kind kind, operation op) noexcept {
 plan choose(const usability& u, operation op, std::size_t msg_size) noexcept {
     plan p;
     for (const support level : {F, P}) {
-        for (const transport_kind k : concrete_transports) {
+        for (const transport_kind k : preference(op)) {
             // One io_uring command costs more than one ioctl (docs/BENCHMARKS.md): uring
             // is for batches (kctl::batch) and for whoever asks for it by name.
             if (k == transport_kind::uring || capability(k, op) != level)

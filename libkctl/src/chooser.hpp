@@ -30,9 +30,15 @@ enum class support : std::uint8_t {
     full,
 };
 
-/// THE table: what each transport supports. Rows are in speed order (fastest first); the
-/// chooser prefers full support over partial, then speed. Measure with `kctl bench`.
+/// THE table: what each transport supports. The chooser prefers full support over partial,
+/// then the measured order (preference()).
 support capability(transport_kind kind, operation op) noexcept;
+
+/// The order the chooser tries the transports in for `op`, every concrete transport once:
+/// those measured by the committed bench run fastest first, then the unmeasured ones in
+/// concrete_transports order. Generated into preference.inc by tools/bench-preference from
+/// docs/bench/bench.json (docs/BENCHMARKS.md); a unit test keeps the two in step.
+const std::array<transport_kind, transport_count>& preference(operation op) noexcept;
 
 /// For each transport and operation: 0 if the caller can use it, else an errno saying why
 /// not (EOPNOTSUPP: not offered; EACCES/EPERM: no permission; ENOENT: no such file).

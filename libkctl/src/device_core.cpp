@@ -90,9 +90,26 @@ void device_core::choose_and_run(operation op, std::size_t msg_size, transport_k
     for (std::size_t i = 0; failed != transport_kind::automatic && i < p.size; ++i)
         if (p.order[i] == failed)
             first = i + 1;
+    // Refused for permission at run time although the probe allowed it: the modes changed
+    // since (an administrator, udev). Probe again, and if that changed anything, plan afresh
+    // with what is true now (every cached choice goes with the old permissions, so choices
+    // made because a faster transport was refused are made again on their next call). Only
+    // on this failure path: the calls that succeed cost nothing more.
+    auto permissions_changed = [&](int err) {
+        if (!automatic || reprobed || (err != EACCES && err != EPERM))
+            return false;
+        reprobed = true;  // at most one probe per call
+        if (!reprobe())
+            return false;
+        if (log_)
+            log_(std::string(to_string(op)) + ": " + why + "permissions changed, choosing again");
+        return true;
+    };
     if (failed != transport_kind::automatic) {
         note_passed(first > 0 ? first - 1 : 0);
         note(runtime_failure_, true);
+        if (permissions_changed(runtime_failure_.err))
+            return choose_and_run(op, msg_size, transport_kind::automatic, fn, true);
     }
 
     // A transport passed over for the size of this one request (EFBIG) is not unusable:
@@ -121,6 +138,8 @@ void device_core::choose_and_run(operation op, std::size_t msg_size, transport_k
         }
         fail_or_note(op, t.kind(), err);
         note(runtime_failure_, true);
+        if (permissions_changed(err))
+            return choose_and_run(op, msg_size, transport_kind::automatic, fn, true);
         size_bound |= err == EFBIG;
         if (first_err == 0)
             first_err = err;

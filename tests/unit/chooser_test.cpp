@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "chooser.hpp"
 #include "entry_data.hpp"
@@ -65,22 +69,54 @@ std::string passed(const plan& p, operation op) {
     return out;
 }
 
+/// Where the chooser must rank `k` for `op`: full support before partial, then the measured
+/// order of preference.inc (tools/bench-preference), which the tests read rather than restate.
+std::size_t rank(operation op, transport_kind k) {
+    const auto& pref = preference(op);
+    const auto pos =
+        static_cast<std::size_t>(std::find(pref.begin(), pref.end(), k) - pref.begin());
+    return (capability(k, op) == support::full ? 0 : transport_count) + pos;
+}
+
+/// The items of `list` (joined by `sep`, each beginning with a transport's name) in the order
+/// the chooser must produce them for `op`.
+std::string in_preference_order(operation op, const std::string& list, const std::string& sep) {
+    std::vector<std::pair<std::size_t, std::string>> items;
+    for (std::size_t at = 0; at < list.size();) {
+        std::size_t end = list.find(sep, at);
+        if (end == std::string::npos)
+            end = list.size();
+        std::string item = list.substr(at, end - at);
+        const auto kind = parse_transport(item.substr(0, item.find(' ')));
+        EXPECT_TRUE(kind) << item;
+        items.emplace_back(kind ? rank(op, *kind) : 0, std::move(item));
+        at = end + sep.size();
+    }
+    std::stable_sort(items.begin(), items.end());
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i)
+        out += (i ? sep : "") + items[i].second;
+    return out;
+}
+
+/// Which transports are candidates and which are passed over (and why) is written per case;
+/// the order of both comes from the measured table.
 struct choice_case {
     const char* name;
     perms who;
     operation op;
     std::size_t msg_size;
-    const char* order;   // candidates, best first
-    const char* passed;  // transports passed over, and why
+    const char* candidates;  // the transports tried, in any order
+    const char* passed;      // transports passed over, and why, in any order
 };
 
 class Chooser : public testing::TestWithParam<choice_case> {};
 
-TEST_P(Chooser, OrdersUsableTransportsFastestFirst) {
+TEST_P(Chooser, OrdersUsableTransportsByTheMeasuredPreference) {
     const choice_case& c = GetParam();
     const plan p = choose(probed(c.who).usable, c.op, c.msg_size);
-    EXPECT_EQ(order(p), c.order);
-    EXPECT_EQ(passed(p, c.op), c.passed);
+    EXPECT_EQ(order(p), in_preference_order(c.op, c.candidates, " "));
+    EXPECT_EQ(passed(p, c.op), in_preference_order(c.op, c.passed, ", "));
 }
 
 constexpr auto get_msg = operation::get_msg;
@@ -141,6 +177,29 @@ INSTANTIATE_TEST_SUITE_P(
                     "sysfs cannot carry it (EFBIG)"}),
     [](const testing::TestParamInfo<choice_case>& p) { return p.param.name; });
 
+// Every operation's row of preference.inc names each concrete transport once.
+TEST(Chooser, PreferenceOrdersEveryTransportOnce) {
+    for (const operation op : all_operations) {
+        auto row = preference(op);
+        std::sort(row.begin(), row.end());
+        EXPECT_TRUE(std::equal(row.begin(), row.end(), std::begin(concrete_transports)))
+            << to_string(op);
+    }
+}
+
+// With everything usable, the candidates are exactly the supporting transports in the
+// table's order (full support first; uring never for one call).
+TEST(Chooser, RootFollowsThePreferenceTable) {
+    for (const operation op : all_operations) {
+        std::string expected;
+        for (const support level : {support::full, support::partial})
+            for (const transport_kind k : preference(op))
+                if (k != transport_kind::uring && capability(k, op) == level)
+                    expected += (expected.empty() ? "" : " ") + std::string(to_string(k));
+        EXPECT_EQ(order(choose(probed(root).usable, op)), expected) << to_string(op);
+    }
+}
+
 TEST(Chooser, OnlyMmapLacksEverythingButSum) {
     for (const operation op : all_operations)
         EXPECT_EQ(capability(transport_kind::mmap, op) != support::none, op == operation::sum);
@@ -170,8 +229,10 @@ TEST(Chooser, NodeWithoutDevnodeIsNotPresent) {
     e.node.clear();
     probe(e, [](const std::string&, int) { return 0; });
     const plan p = choose(e.usable, operation::sum);
-    EXPECT_EQ(order(p), "sysfs proc netlink");
-    EXPECT_EQ(passed(p, operation::sum), "mmap not present (ENOENT), ioctl not present (ENOENT)");
+    EXPECT_EQ(order(p), in_preference_order(operation::sum, "sysfs proc netlink", " "));
+    EXPECT_EQ(passed(p, operation::sum),
+              in_preference_order(operation::sum,
+                                  "mmap not present (ENOENT), ioctl not present (ENOENT)", ", "));
 }
 
 TEST(FallbackRule, OnlyUnusableOrUnsupportedMovesOn) {

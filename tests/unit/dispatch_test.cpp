@@ -4,7 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "device_core.hpp"
 #include "entry_data.hpp"
@@ -85,6 +89,39 @@ constexpr auto mmap = transport_kind::mmap;
 constexpr auto ioctl = transport_kind::ioctl;
 constexpr auto sysfs = transport_kind::sysfs;
 constexpr auto proc = transport_kind::proc;
+constexpr auto netlink = transport_kind::netlink;
+
+/// `a` and `b` in the order the chooser tries them for `op` (the measured preference.inc).
+std::pair<transport_kind, transport_kind> ranked(operation op, transport_kind a, transport_kind b) {
+    const auto& pref = preference(op);
+    return std::find(pref.begin(), pref.end(), a) < std::find(pref.begin(), pref.end(), b)
+               ? std::pair{a, b}
+               : std::pair{b, a};
+}
+
+/// The items ("NAME why"), joined by ", " in the order the chooser tries their transports.
+std::string in_order(operation op, std::vector<std::string> items) {
+    const auto& pref = preference(op);
+    auto pos = [&pref](const std::string& item) {
+        const auto k = parse_transport(item.substr(0, item.find(' ')));
+        return std::find(pref.begin(), pref.end(), k.value_or(transport_kind::automatic));
+    };
+    std::stable_sort(items.begin(), items.end(),
+                     [&pos](const auto& a, const auto& b) { return pos(a) < pos(b); });
+    std::string out;
+    for (const std::string& i : items)
+        out += (out.empty() ? "" : ", ") + i;
+    return out;
+}
+
+/// Only `keep` may do `op` (up front): the others are refused for permission.
+void only_usable(usability& u, operation op, std::initializer_list<transport_kind> keep) {
+    for (const transport_kind k : concrete_transports)
+        if (capability(k, op) != support::none)
+            u.at(k, op) = std::find(keep.begin(), keep.end(), k) != keep.end() ? 0
+                          : k == netlink                                       ? EPERM
+                                                                               : EACCES;
+}
 
 TEST_F(Dispatch, DeviceErrorIsReportedNotMaskedByAnotherTransport) {
     for (const int err : {EMSGSIZE, EINVAL, ERANGE, EIO}) {
@@ -102,29 +139,37 @@ TEST_F(Dispatch, ErrorNamesDeviceTransportAndOperation) {
 }
 
 TEST_F(Dispatch, UnusableTransportFallsBackAndSaysWhy) {
+    const transport_kind next = ranked(operation::set_msg, sysfs, proc).first;
     for (const int err : {EACCES, EPERM, ENOTTY, EBADF}) {
         harness fresh;
         EXPECT_CALL(fresh.mock(ioctl), set_msg(_)).WillOnce(Return(err));
-        EXPECT_CALL(fresh.mock(sysfs), set_msg(_)).WillOnce(Return(0));
+        EXPECT_CALL(fresh.mock(next), set_msg(_)).WillOnce(Return(0));
         EXPECT_EQ(fresh.set_msg(fresh.core()), 0);
         ASSERT_EQ(fresh.log_.size(), 1U);
-        EXPECT_EQ(fresh.log_[0], "set-msg: ioctl failed (" + errno_name(err) + "), using sysfs");
+        EXPECT_EQ(fresh.log_[0], "set-msg: ioctl failed (" + errno_name(err) + "), using " +
+                                     std::string(to_string(next)));
     }
 }
 
 TEST_F(Dispatch, PermissionKnownUpFrontSkipsTheTransportUntried) {
+    const transport_kind next = ranked(operation::set_msg, sysfs, proc).first;
     data_->usable.at(ioctl, operation::set_msg) = EACCES;
-    EXPECT_CALL(mock(sysfs), set_msg(_)).WillOnce(Return(0));
+    EXPECT_CALL(mock(next), set_msg(_)).WillOnce(Return(0));
     EXPECT_EQ(set_msg(core()), 0);
-    EXPECT_THAT(log_, testing::ElementsAre("set-msg: ioctl not writable (EACCES), using sysfs"));
+    EXPECT_THAT(log_, testing::ElementsAre("set-msg: ioctl not writable (EACCES), using " +
+                                           std::string(to_string(next))));
 }
 
 TEST_F(Dispatch, MessageOverSysfsLimitGoesToProc) {
     data_->usable.at(ioctl, operation::set_msg) = EACCES;
     EXPECT_CALL(mock(proc), set_msg(_)).WillOnce(Return(0));
     EXPECT_EQ(set_msg(core(), std::string(5000, 'x')), 0);
-    EXPECT_THAT(log_, testing::ElementsAre("set-msg: ioctl not writable (EACCES), sysfs cannot "
-                                           "carry it (EFBIG), using proc"));
+    // sysfs is named only if the measured order tries it before proc
+    std::vector<std::string> passed = {"ioctl not writable (EACCES)"};
+    if (ranked(operation::set_msg, sysfs, proc).first == sysfs)
+        passed.push_back("sysfs cannot carry it (EFBIG)");
+    EXPECT_THAT(log_, testing::ElementsAre("set-msg: " + in_order(operation::set_msg, passed) +
+                                           ", using proc"));
 }
 
 TEST_F(Dispatch, FastestUsableIsSaidOnceAndCached) {
@@ -139,18 +184,21 @@ TEST_F(Dispatch, FastestUsableIsSaidOnceAndCached) {
 }
 
 TEST_F(Dispatch, CachedChoiceFallsBackWhenItHitsASizeLimit) {
+    // the first of sysfs and proc in the measured order says EFBIG once the message grew
+    const auto [first, second] = ranked(operation::get_msg, sysfs, proc);
     data_->usable.at(ioctl, operation::get_msg) = EACCES;
     testing::InSequence seq;
-    EXPECT_CALL(mock(sysfs), get_msg(_)).WillOnce(Return(0));
-    EXPECT_CALL(mock(sysfs), get_msg(_)).WillOnce(Return(EFBIG));  // the message grew
-    EXPECT_CALL(mock(proc), get_msg(_)).WillOnce(Return(0));
+    EXPECT_CALL(mock(first), get_msg(_)).WillOnce(Return(0));
+    EXPECT_CALL(mock(first), get_msg(_)).WillOnce(Return(EFBIG));  // the message grew
+    EXPECT_CALL(mock(second), get_msg(_)).WillOnce(Return(0));
     device_core& c = core();
     std::string msg;
     c.run(operation::get_msg, [&msg](transport& t) { return t.get_msg(msg); });
     c.run(operation::get_msg, [&msg](transport& t) { return t.get_msg(msg); });
-    EXPECT_EQ(c.last(operation::get_msg), proc);
+    EXPECT_EQ(c.last(operation::get_msg), second);
     ASSERT_EQ(log_.size(), 2U);
-    EXPECT_EQ(log_[1], "get-msg: ioctl not readable (EACCES), sysfs failed (EFBIG), using proc");
+    EXPECT_EQ(log_[1], "get-msg: ioctl not readable (EACCES), " + std::string(to_string(first)) +
+                           " failed (EFBIG), using " + std::string(to_string(second)));
 }
 
 TEST_F(Dispatch, RefusedEverywhereProbesAgainAndUsesWhatIsNowAllowed) {
@@ -168,10 +216,73 @@ TEST_F(Dispatch, RefusedEverywhereProbesAgainAndUsesWhatIsNowAllowed) {
     EXPECT_EQ(c.entry().data().usable.at(ioctl, operation::set_msg), 0);
     ASSERT_EQ(log_.size(), 2U);
     EXPECT_EQ(log_[0],
-              "set-msg: ioctl not writable (EACCES), sysfs not writable (EACCES), proc not "
-              "writable (EACCES), netlink not writable (EACCES), permissions changed, choosing "
-              "again");
+              "set-msg: " +
+                  in_order(operation::set_msg,
+                           {"ioctl not writable (EACCES)", "sysfs not writable (EACCES)",
+                            "proc not writable (EACCES)", "netlink not writable (EACCES)"}) +
+                  ", permissions changed, choosing again");
     EXPECT_EQ(log_[1], "set-msg: using ioctl (fastest usable)");
+}
+
+// The transport in use refused for permission (its mode changed since the probe): probe
+// again and choose with what is true now, for this operation and for the others.
+TEST_F(Dispatch, RefusedAtRunTimeProbesAgainAndChoosesAnew) {
+    only_usable(data_->usable, operation::set_msg, {ioctl, proc});
+    only_usable(data_->usable, operation::add, {ioctl, proc});
+    reprobed_ = data_->usable;
+    only_usable(*reprobed_, operation::set_msg, {proc});  // the node is no longer writable
+    only_usable(*reprobed_, operation::add, {proc});
+    testing::InSequence seq;
+    EXPECT_CALL(mock(ioctl), set_msg(_)).WillOnce(Return(0));
+    EXPECT_CALL(mock(ioctl), set_msg(_)).WillOnce(Return(EACCES));
+    EXPECT_CALL(mock(proc), set_msg(_)).WillOnce(Return(0));
+    EXPECT_CALL(mock(proc), add(_)).WillOnce(Return(0));  // not ioctl first: probed already
+    device_core& c = core();
+    EXPECT_EQ(set_msg(c), 0);
+    EXPECT_EQ(set_msg(c), 0);
+    EXPECT_EQ(reprobes_, 1);
+    EXPECT_EQ(c.last(operation::set_msg), proc);
+    const std::int64_t v[] = {1};
+    c.run(operation::add, [&v](transport& t) { return t.add(v); });
+    EXPECT_EQ(c.last(operation::add), proc);
+    EXPECT_EQ(reprobes_, 1);
+    ASSERT_EQ(log_.size(), 4U);
+    EXPECT_EQ(log_[1], "set-msg: ioctl failed (EACCES), permissions changed, choosing again");
+    EXPECT_THAT(log_[2], testing::HasSubstr("ioctl not writable (EACCES)"));
+    EXPECT_THAT(log_[2], testing::EndsWith("using proc"));
+}
+
+// A choice made because a faster transport was refused is made again once a later re-probe
+// (here: caused by another operation) finds the faster one allowed.
+TEST_F(Dispatch, ChoiceForcedByARefusalIsRevisitedAfterAReprobe) {
+    only_usable(data_->usable, operation::set_msg, {proc});  // opened before udev's rule ran
+    only_usable(data_->usable, operation::add, {proc});
+    reprobed_ = data_->usable;
+    only_usable(*reprobed_, operation::set_msg, {ioctl});  // the rule has run since
+    only_usable(*reprobed_, operation::add, {ioctl});
+    testing::InSequence seq;
+    EXPECT_CALL(mock(proc), set_msg(_)).WillOnce(Return(0));
+    EXPECT_CALL(mock(proc), add(_)).WillOnce(Return(EACCES));
+    EXPECT_CALL(mock(ioctl), add(_)).WillOnce(Return(0));
+    EXPECT_CALL(mock(ioctl), set_msg(_)).WillOnce(Return(0));
+    device_core& c = core();
+    EXPECT_EQ(set_msg(c), 0);
+    EXPECT_EQ(c.last(operation::set_msg), proc);
+    const std::int64_t v[] = {1};
+    c.run(operation::add, [&v](transport& t) { return t.add(v); });
+    EXPECT_EQ(c.last(operation::add), ioctl);
+    EXPECT_EQ(set_msg(c), 0);
+    EXPECT_EQ(c.last(operation::set_msg), ioctl) << "set-msg still pinned to proc";
+    EXPECT_EQ(reprobes_, 1);
+}
+
+TEST_F(Dispatch, RefusedAtRunTimeWithNothingChangedMovesOnAndProbesOnce) {
+    testing::InSequence seq;
+    EXPECT_CALL(mock(ioctl), set_msg(_)).WillOnce(Return(EPERM));
+    EXPECT_CALL(mock(ranked(operation::set_msg, sysfs, proc).first), set_msg(_))
+        .WillOnce(Return(0));
+    EXPECT_EQ(set_msg(core()), 0);
+    EXPECT_EQ(reprobes_, 1);
 }
 
 TEST_F(Dispatch, RefusedEverywhereWithNothingChangedProbesOnceAndSaysEacces) {
@@ -195,13 +306,16 @@ TEST_F(Dispatch, ADeviceErrorNeverProbesAgain) {
 }
 
 TEST_F(Dispatch, OneLargeMessageDoesNotPinTheSlowerTransport) {
-    data_->usable.at(ioctl, operation::set_msg) = EACCES;
+    only_usable(data_->usable, operation::set_msg, {sysfs, proc});
+    if (ranked(operation::set_msg, sysfs, proc).first == proc)  // then sysfs is never tried
+        only_usable(data_->usable, operation::set_msg, {sysfs, netlink});
+    const transport_kind big = data_->usable.at(proc, operation::set_msg) == 0 ? proc : netlink;
     testing::InSequence seq;
-    EXPECT_CALL(mock(proc), set_msg(_)).WillOnce(Return(0));  // 5000 bytes: not sysfs
+    EXPECT_CALL(mock(big), set_msg(_)).WillOnce(Return(0));  // 5000 bytes: not sysfs
     EXPECT_CALL(mock(sysfs), set_msg(_)).Times(2).WillRepeatedly(Return(0));  // small again
     device_core& c = core();
     EXPECT_EQ(set_msg(c, std::string(5000, 'x')), 0);
-    EXPECT_EQ(c.last(operation::set_msg), proc);
+    EXPECT_EQ(c.last(operation::set_msg), big);
     EXPECT_EQ(set_msg(c, "small"), 0);
     EXPECT_EQ(set_msg(c, "small"), 0);
     EXPECT_EQ(c.last(operation::set_msg), sysfs);
@@ -264,8 +378,11 @@ TEST_F(Dispatch, NoUsableTransportReportsThePreferredOnesReason) {
     }
     ASSERT_EQ(log_.size(), 1U);
     EXPECT_EQ(log_[0],
-              "reset: ioctl not writable (EACCES), sysfs not writable (EACCES), proc not "
-              "writable (EACCES), netlink not writable (EPERM), no transport left");
+              "reset: " +
+                  in_order(operation::reset,
+                           {"ioctl not writable (EACCES)", "sysfs not writable (EACCES)",
+                            "proc not writable (EACCES)", "netlink not writable (EPERM)"}) +
+                  ", no transport left");
 }
 
 TEST_F(Dispatch, EveryCandidateFailingAtRuntimeReportsTheFirstError) {
@@ -275,6 +392,7 @@ TEST_F(Dispatch, EveryCandidateFailingAtRuntimeReportsTheFirstError) {
     EXPECT_CALL(mock(transport_kind::netlink), reset()).WillOnce(Return(EPERM));
     device_core& c = core();
     EXPECT_THROW(c.run(operation::reset, [](transport& t) { return t.reset(); }), error);
+    EXPECT_EQ(reprobes_, 1) << "one probe per call, whatever failed";
 }
 
 }  // namespace

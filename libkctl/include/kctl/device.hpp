@@ -82,8 +82,9 @@ class KCTL_API watcher {
 /// An open kdemo device. Move-only; every transport keeps its descriptors open until close().
 ///
 /// With transport_kind::automatic, each operation goes to the fastest transport the caller
-/// can use for it (mmap < ioctl < sysfs < proc; mmap only serves sum). It moves on to the
-/// next transport only when one is unusable or does not support the operation (EACCES or
+/// can use for it, as the committed bench run measured (for sum mmap < ioctl < sysfs < proc;
+/// for the other operations ioctl first, then proc before sysfs; mmap only serves sum). It moves on
+/// to the next transport only when one is unusable or does not support the operation (EACCES or
 /// EPERM on open, ENOTTY, EOPNOTSUPP, EBADF from a descriptor the kernel would not let us open
 /// for writing, EFBIG from a size limit such as sysfs_msg_max); any other error of the device
 /// (EINVAL, ERANGE, EMSGSIZE, ...) is thrown, never masked by trying another transport.

@@ -28,12 +28,15 @@ inline constexpr std::size_t sysfs_msg_max = 4094;
 inline constexpr std::size_t batch_max = 4096;
 
 /// How libkctl talks to a device. `automatic` picks, per operation, the fastest transport
-/// that is usable by the caller and supports the operation. `uring` is io_uring passthrough
+/// that is usable by the caller and supports the operation, in the order the committed bench
+/// run measured (libkctl/README.md, "Transports"). `uring` is io_uring passthrough
 /// (IORING_OP_URING_CMD) on the node: it wins for batches (kctl::batch), never for a single
 /// call, so `automatic` never picks it for one.
 enum class transport_kind : std::uint8_t { mmap, ioctl, sysfs, proc, netlink, uring, automatic };
 
-/// The concrete transports, fastest first for a single call (mmap only serves `sum`).
+/// The concrete transports (mmap only serves `sum`). Not a speed order: `automatic` tries them
+/// per operation in the measured order; those a bench run did not measure come last, in this
+/// order.
 inline constexpr transport_kind concrete_transports[] = {
     transport_kind::mmap, transport_kind::ioctl,   transport_kind::sysfs,
     transport_kind::proc, transport_kind::netlink, transport_kind::uring};

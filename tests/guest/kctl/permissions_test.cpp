@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "kctl/fixture.hpp"
+#include "kctl/preference.hpp"
 
 namespace kt {
 namespace {
@@ -390,7 +391,11 @@ TEST_F(UdevOutsider, KctlReadsThroughSysfsAndProc) {
     Proc msg = kctl({"-v", "get-msg"}, as_outsider);
     EXPECT_EQ(msg.status, 0);
     EXPECT_EQ(msg.out, "for everyone\n");
-    EXPECT_EQ(msg.err, "kctl: get-msg: ioctl not readable (EACCES), using sysfs\n");
+    EXPECT_EQ(msg.err,
+              "kctl: " +
+                  chose(operation::get_msg, first_of(operation::get_msg, {T::sysfs, T::proc}),
+                        {"ioctl not readable (EACCES)"}) +
+                  "\n");
     Proc sum = kctl({"--json", "sum"}, as_outsider);
     EXPECT_EQ(sum.status, 0);
     EXPECT_EQ(sum.out, "{\"sum\":-8,\"count\":1,\"generation\":" +

@@ -409,6 +409,66 @@ TEST_P(LibkctlWatch, NeverMissesTheLastChangeOfABurst) {
     RecordProperty("reports", reports);
 }
 
+// The thread rule of <kctl/device.hpp>: one thread blocked in wait() while another uses the
+// SAME device (set-msg, add, sum, get-msg), each change waking the waiter, which then reads
+// the state. The watcher reads with a core of its own; were anything shared (a transport's
+// buffer, the cached choices), ThreadSanitizer (tests/run-all's tsan stage) would report it
+// and fail the run. Here: every change is reported in order, none twice, the last one seen.
+TEST_P(LibkctlWatch, WaiterAndAThreadUsingTheSameDeviceShareNothing) {
+    ASSERT_EQ(reset(rw.get()), 0);
+    kctl::device d = open_with(GetParam());
+    kctl::watcher w = d.watch();
+    constexpr int kRounds = 40;
+    std::atomic<std::uint64_t> target{0};  // the final generation, once the changes are done
+    std::atomic<pid_t> tid{0};
+    int reports = 0;
+    bool missed = false;
+    std::string failure;
+    std::thread waiter([&] {
+        tid = thread_id();
+        std::uint64_t previous = w.current().generation;
+        try {
+            for (;;) {
+                const std::uint64_t t = target.load();
+                if (t != 0 && w.current().generation >= t)
+                    return;
+                auto s = w.wait(t != 0 ? 10s : 50ms);
+                if (!s) {
+                    missed = t != 0;
+                    if (missed)
+                        return;
+                    continue;
+                }
+                EXPECT_GT(s->generation, previous) << "reported twice or backwards";
+                previous = s->generation;
+                reports++;
+            }
+        } catch (const kctl::error& e) {
+            failure = e.what();
+        }
+    });
+    EXPECT_TRUE(eventually([&] { return tid != 0 && blocked_in_poll(tid); }))
+        << "the watcher never waited";
+    std::int64_t expected = 0;
+    for (int i = 0; i < kRounds; i++) {
+        d.set_msg("round " + std::to_string(i));
+        d.add(i);
+        expected += i;
+        EXPECT_EQ(d.sum().sum, expected);
+        EXPECT_EQ(d.get_msg(), "round " + std::to_string(i));
+    }
+    const kctl::sum_result final = d.sum();
+    target = final.generation;
+    waiter.join();
+    EXPECT_EQ(failure, "");
+    EXPECT_FALSE(missed) << "the last change was not reported";
+    EXPECT_GT(reports, 0);
+    EXPECT_EQ(w.current().generation, final.generation);
+    EXPECT_EQ(w.current().sum, expected);
+    EXPECT_EQ(w.current().message, "round " + std::to_string(kRounds - 1));
+    RecordProperty("reports", reports);
+}
+
 INSTANTIATE_TEST_SUITE_P(Libkctl, LibkctlWatch, ::testing::Values(T::ioctl, T::sysfs, T::automatic),
                          [](const auto& info) { return name_of(info.param); });
 
