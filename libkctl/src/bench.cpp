@@ -6,6 +6,8 @@
 // (another guest, the host's page cache, a timer storm) then lands on every row alike
 // instead of ruining one row's samples, and the ratios between rows — what the report is
 // about — stay steady even on a busy host.
+#include <sched.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -22,6 +24,10 @@ namespace kctl::bench {
 namespace {
 
 using detail::bench::mono_ns;
+
+constexpr std::string_view variant_names[] = {"libkctl",         "raw",       "kept-open",
+                                              "open-read-close", "get",       "set",
+                                              "same-cpu",        "other-cpu", "sqpoll"};
 
 constexpr std::string_view section_names[] = {"floor",   "operation", "file",   "batch",
                                               "message", "threads",   "wakeup", "submit"};
@@ -73,16 +79,15 @@ std::string num(std::uint64_t n) {
     return std::to_string(n);
 }
 
-row make(section s, std::string id, std::string label, std::string_view transport,
-         std::string_view op, std::string variant, std::uint64_t param, double weight,
-         std::string note = {}) {
+row make(section s, std::string id, std::string label, transport_kind transport, operation op,
+         variant v, std::uint64_t param, double weight, std::string note = {}) {
     row r;
     r.id = std::move(id);
     r.section = s;
     r.label = std::move(label);
-    r.transport = str(transport);
-    r.op = str(op);
-    r.variant = std::move(variant);
+    r.transport = transport;
+    r.op = op;
+    r.variant = v;
     r.param = param;
     r.weight = weight;
     r.note = std::move(note);
@@ -129,6 +134,25 @@ std::string_view to_string(section s) noexcept {
     return section_names[static_cast<std::size_t>(s)];
 }
 
+std::string_view to_string(variant v) noexcept {
+    return variant_names[static_cast<std::size_t>(v)];
+}
+
+std::optional<variant> parse_variant(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < std::size(variant_names); ++i)
+        if (variant_names[i] == name)
+            return static_cast<variant>(i);
+    return std::nullopt;
+}
+
+std::string_view transport_name(const row& r) noexcept {
+    return r.floor == floor_kind::null_syscall ? "syscall" : to_string(r.transport);
+}
+
+std::string_view op_name(const row& r) noexcept {
+    return r.floor != floor_kind::none ? "null" : to_string(r.op);
+}
+
 std::string_view to_string(row_status s) noexcept {
     constexpr std::string_view names[] = {"planned", "ok", "skipped", "failed"};
     return names[static_cast<std::size_t>(s)];
@@ -153,10 +177,12 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
     constexpr transport_kind uring = transport_kind::uring;
 
     // Floors: always, every ratio needs them.
-    rows.push_back(make(section::floor, "floor.null-syscall", "null syscall (getppid)", "syscall",
-                        "null", "raw", 0, w_floor, "syscall(SYS_getppid)"));
-    rows.push_back(make(section::floor, "floor.null-ioctl", "null ioctl (ENOTTY)", "ioctl", "null",
-                        "raw", 0, w_floor, "_IO(0xDE, 0xFF) on the node"));
+    rows.push_back(make(section::floor, "floor.null-syscall", "null syscall (getppid)", ioctl,
+                        operation::sum, variant::raw, 0, w_floor, "syscall(SYS_getppid)"));
+    rows.back().floor = floor_kind::null_syscall;
+    rows.push_back(make(section::floor, "floor.null-ioctl", "null ioctl (ENOTTY)", ioctl,
+                        operation::sum, variant::raw, 0, w_floor, "_IO(0xDE, 0xFF) on the node"));
+    rows.back().floor = floor_kind::null_ioctl;
 
     // Each transport x each operation it supports, grouped by operation.
     for (const operation op : op_order) {
@@ -168,16 +194,16 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
             const std::string name = str(to_string(k)) + " " + str(to_string(op));
             // set-msg sets a 16-byte message (the "message" section has the other sizes)
             rows.push_back(make(section::operation, str(to_string(k)) + "." + str(to_string(op)),
-                                name, to_string(k), to_string(op), "libkctl",
+                                name, k, op, variant::libkctl,
                                 op == operation::set_msg ? set_msg_size : 0, w_operation,
                                 how(k, op)));
             if (k == mmap && op == operation::sum)
                 rows.push_back(make(section::operation, "mmap.sum.raw", "mmap sum, inline read",
-                                    "mmap", "sum", "raw", 0, w_operation,
+                                    mmap, operation::sum, variant::raw, 0, w_operation,
                                     "the seqcount read without libkctl"));
             if (k == ioctl && op == operation::sum)
                 rows.push_back(make(section::operation, "ioctl.sum.raw", "ioctl sum, bare ioctl()",
-                                    "ioctl", "sum", "raw", 0, w_operation,
+                                    ioctl, operation::sum, variant::raw, 0, w_operation,
                                     "KDEMO_IOC_GET_SUM without libkctl"));
         }
     }
@@ -196,11 +222,10 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
             continue;
         const std::string base = "file." + str(to_string(f.k)) + "." + f.name;
         const std::string label = str(to_string(f.k)) + " " + f.name;
-        rows.push_back(make(section::file, base + ".kept-open", label + ", kept open",
-                            to_string(f.k), to_string(f.op), "kept-open", 0, w_file,
-                            "pread() at offset 0"));
+        rows.push_back(make(section::file, base + ".kept-open", label + ", kept open", f.k, f.op,
+                            variant::kept_open, 0, w_file, "pread() at offset 0"));
         rows.push_back(make(section::file, base + ".open-read-close", label + ", open/read/close",
-                            to_string(f.k), to_string(f.op), "open-read-close", 0, w_file,
+                            f.k, f.op, variant::open_read_close, 0, w_file,
                             "open(), read(), close() per read"));
     }
 
@@ -216,8 +241,8 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
                 if (k == ioctl)
                     note = n == 1 ? "KDEMO_IOC_ADD" : "KDEMO_IOC_ADD_BATCH";
                 rows.push_back(make(section::batch, "batch." + str(to_string(k)) + "." + num(n),
-                                    str(to_string(k)) + " add x" + num(n), to_string(k), "add",
-                                    "libkctl", n, w_batch, note));
+                                    str(to_string(k)) + " add x" + num(n), k, operation::add,
+                                    variant::libkctl, n, w_batch, note));
             }
         }
     }
@@ -230,12 +255,13 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
             continue;
         struct way {
             transport_kind k;
-            const char* variant;
+            bench::variant v;
         };
-        for (const way& w : {way{uring, "libkctl"}, way{uring, "sqpoll"}, way{ioctl, "libkctl"}}) {
+        for (const way& w : {way{uring, variant::libkctl}, way{uring, variant::sqpoll},
+                             way{ioctl, variant::libkctl}}) {
             if (!wanted(o, w.k))
                 continue;
-            const bool sqpoll = std::string_view(w.variant) == "sqpoll";
+            const bool sqpoll = w.v == variant::sqpoll;
             for (const std::uint64_t n : {1, 16, 64, 256}) {
                 const std::string base =
                     "submit." + str(to_string(w.k)) + (sqpoll ? "-sqpoll" : "");
@@ -243,7 +269,7 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
                     section::submit, base + "." + str(to_string(op)) + "." + num(n),
                     str(to_string(w.k)) + (sqpoll ? " (SQPOLL) " : " ") + str(to_string(op)) +
                         ", " + num(n) + " per submit",
-                    to_string(w.k), to_string(op), w.variant, n, w_batch,
+                    w.k, op, w.v, n, w_batch,
                     w.k == uring ? (sqpoll ? "kctl::batch, IORING_SETUP_SQPOLL" : "kctl::batch")
                                  : "kctl::batch through ioctl, one call per command"));
             }
@@ -261,8 +287,8 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
             for (const std::uint64_t size : message_sizes(msg_max, k))
                 rows.push_back(make(
                     section::message, "message." + str(to_string(k)) + "." + verb + "." + num(size),
-                    str(to_string(k)) + " " + str(to_string(op)) + " " + num(size) + " B",
-                    to_string(k), to_string(op), verb, size, w_message));
+                    str(to_string(k)) + " " + str(to_string(op)) + " " + num(size) + " B", k, op,
+                    op == operation::get_msg ? variant::get : variant::set, size, w_message));
         }
     }
 
@@ -285,7 +311,7 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
                      "threads." + str(to_string(t.k)) + "." + str(to_string(t.op)) + "." + num(n),
                      str(to_string(t.k)) + " " + str(to_string(t.op)) + ", " + num(n) +
                          (n == 1 ? " thread" : " threads"),
-                     to_string(t.k), to_string(t.op), "libkctl", n, w_threads));
+                     t.k, t.op, variant::libkctl, n, w_threads));
     }
 
     // Wake-up latency of a poller: on the CPU of the change (the kernel's wake-up path) and
@@ -298,15 +324,41 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
             const std::string what = k == ioctl   ? "poll() on the node"
                                      : k == sysfs ? "poll() on sysfs generation"
                                                   : "netlink monitor event";
-            for (const char* where : {"same-cpu", "other-cpu"})
-                rows.push_back(make(section::wakeup, "wakeup." + str(to_string(k)) + "." + where,
-                                    what + (where[0] == 's' ? ", same CPU" : ", other CPU"),
-                                    to_string(k), "watch", where, 0, w_wakeup,
-                                    "ADD in one thread to poll() returning in another"));
+            for (const variant where : {variant::same_cpu, variant::other_cpu})
+                rows.push_back(make(
+                    section::wakeup, "wakeup." + str(to_string(k)) + "." + str(to_string(where)),
+                    what + (where == variant::same_cpu ? ", same CPU" : ", other CPU"), k,
+                    operation::watch, where, 0, w_wakeup,
+                    "ADD in one thread to poll() returning in another"));
         }
     }
     return rows;
 }
+
+namespace {
+
+/// A row's figure that a target divides: of sample i, or of the whole row (i = npos).
+double figure(const row& r, quantity q, bool numerator, std::size_t i) {
+    const statistics& s = r.stats;
+    const bool whole = i == std::string::npos;
+    const double med = whole ? s.median_of_medians_ns : s.sample_medians_ns[i];
+    const double mean = whole ? s.median_of_means_ns : s.sample_means_ns[i];
+    switch (q) {
+        case quantity::median:
+            return med;
+        case quantity::mean:
+            return mean;
+        case quantity::mean_over_median:
+            return numerator ? mean : med;
+        case quantity::items_per_s:
+            if (whole)
+                return r.items_per_s;
+            return med > 0 ? static_cast<double>(r.param) * 1e9 / med : 0;
+    }
+    return 0;
+}
+
+}  // namespace
 
 std::vector<target> evaluate_targets(std::span<const row> rows) {
     auto find = [&rows](const std::string& id) -> const row* {
@@ -317,41 +369,47 @@ std::vector<target> evaluate_targets(std::span<const row> rows) {
     };
     std::vector<target> out;
     auto add = [&](std::string id, std::string description, std::string num_id, std::string den_id,
-                   std::string quantity, bool at_least, double goal) {
-        target t{std::move(id),
-                 std::move(description),
-                 std::move(num_id),
-                 std::move(den_id),
-                 std::move(quantity),
-                 at_least,
-                 goal,
-                 std::nullopt,
-                 std::nullopt};
+                   quantity q, bool at_least, double goal) {
+        target t;
+        t.id = std::move(id);
+        t.description = std::move(description);
+        t.numerator = std::move(num_id);
+        t.denominator = std::move(den_id);
+        t.quantity = q;
+        t.at_least = at_least;
+        t.goal = goal;
         const row* n = find(t.numerator);
         const row* d = find(t.denominator);
         if (n && d) {
-            double a = n->items_per_s, b = d->items_per_s;
-            if (t.quantity == "median_ns") {
-                a = n->stats.median_ns;
-                b = d->stats.median_ns;
-            } else if (t.quantity == "mean_ns") {
-                a = n->stats.mean_ns;
-                b = d->stats.mean_ns;
-            } else if (t.quantity == "mean_over_median") {
-                a = n->stats.mean_ns;
-                b = d->stats.median_ns;
+            // Per round: sample i of both rows ran in the same round.
+            const std::size_t rounds =
+                std::min({n->stats.sample_medians_ns.size(), n->stats.sample_means_ns.size(),
+                          d->stats.sample_medians_ns.size(), d->stats.sample_means_ns.size()});
+            std::vector<double> ratios;
+            for (std::size_t i = 0; i < rounds; ++i) {
+                const double a = figure(*n, q, true, i), b = figure(*d, q, false, i);
+                if (a > 0 && b > 0 && std::isfinite(a / b))
+                    ratios.push_back(a / b);
             }
-            if (a > 0 && b > 0 && std::isfinite(a / b)) {
-                t.ratio = a / b;
-                t.met = at_least ? *t.ratio >= goal : *t.ratio <= goal;
+            if (!ratios.empty()) {
+                t.ratio = median(ratios);
+                t.ci = median_interval(ratios);
+                t.verdict = judge(*t.ci, at_least, goal);
+            } else {  // no samples (a version-1 document): the rows' figures, no interval
+                const double a = figure(*n, q, true, std::string::npos);
+                const double b = figure(*d, q, false, std::string::npos);
+                if (a > 0 && b > 0 && std::isfinite(a / b)) {
+                    t.ratio = a / b;
+                    t.verdict = judge(interval{*t.ratio, *t.ratio, 0}, at_least, goal);
+                }
             }
         }
         out.push_back(std::move(t));
     };
     add("ioctl-sum-vs-null-ioctl", "ioctl sum within 1.3x of the null ioctl", "ioctl.sum",
-        "floor.null-ioctl", "median_ns", false, 1.3);
+        "floor.null-ioctl", quantity::median, false, 1.3);
     add("mmap-sum-vs-ioctl-sum", "mmap sum at least 20x faster than ioctl sum", "ioctl.sum",
-        "mmap.sum", "median_ns", true, 20);
+        "mmap.sum", quantity::median, true, 20);
     for (const char* f : {"sysfs.sum", "sysfs.message", "proc.sum", "proc.info", "proc.message"}) {
         const std::string base = std::string("file.") + f;
         std::string name = f;
@@ -360,44 +418,44 @@ std::vector<target> evaluate_targets(std::span<const row> rows) {
             name +
                 " read at least 3x faster kept open than "
                 "with open/read/close",
-            base + ".open-read-close", base + ".kept-open", "median_ns", true, 3);
+            base + ".open-read-close", base + ".kept-open", quantity::median, true, 3);
     }
     add("add-batch-vs-add", "ADD_BATCH(4096) at least 100x the values/s of one-value ADD",
-        "batch.ioctl.4096", "batch.ioctl.1", "items_per_s", true, 100);
+        "batch.ioctl.4096", "batch.ioctl.1", quantity::items_per_s, true, 100);
     add("uring-batch64-vs-null-ioctl",
         "uring sum at 64 per submit at most 0.5x the null ioctl, per command",
-        "submit.uring.sum.64", "floor.null-ioctl", "median_ns", false, 0.5);
+        "submit.uring.sum.64", "floor.null-ioctl", quantity::median, false, 0.5);
     add("uring-batch1-vs-ioctl", "uring sum at 1 per submit within 2x of ioctl sum",
-        "submit.uring.sum.1", "ioctl.sum", "median_ns", false, 2.0);
+        "submit.uring.sum.1", "ioctl.sum", quantity::median, false, 2.0);
     add("libkctl-vs-raw-ioctl", "libkctl's ioctl sum within 1.1x of a raw ioctl loop", "ioctl.sum",
-        "ioctl.sum.raw", "median_ns", false, 1.1);
+        "ioctl.sum.raw", quantity::median, false, 1.1);
     add("libkctl-vs-raw-mmap", "libkctl's mmap sum within 1.5x of an inline loop over the page",
-        "mmap.sum", "mmap.sum.raw", "median_ns", false, 1.5);
+        "mmap.sum", "mmap.sum.raw", quantity::median, false, 1.5);
     // A change costs about as much as a read, in the median and in the mean.
     for (const auto& [op, goal] : {std::pair{"add", 2.0}, std::pair{"set-msg", 3.0}}) {
         const std::string row = std::string("ioctl.") + op;
         const std::string what = std::string("ioctl ") + op + " within " +
                                  (goal == 2.0 ? "2x" : "3x") + " of the null ioctl";
         add(std::string("ioctl-") + op + "-vs-null-ioctl", what, row, "floor.null-ioctl",
-            "median_ns", false, goal);
+            quantity::median, false, goal);
         add(std::string("ioctl-") + op + "-mean-vs-null-ioctl", what + ", mean", row,
-            "floor.null-ioctl", "mean_ns", false, goal);
+            "floor.null-ioctl", quantity::mean, false, goal);
     }
     // Netlink (issue #12): a request within 5x of the ioctl, an event no later than poll().
     add("netlink-sum-vs-ioctl-sum", "netlink sum within 5x of ioctl sum", "netlink.sum",
-        "ioctl.sum", "median_ns", false, 5);
+        "ioctl.sum", quantity::median, false, 5);
     for (const char* where : {"same-cpu", "other-cpu"})
         add(std::string("netlink-event-vs-node-poll-") + where,
             std::string("a monitor event no later than a node poll() wake-up, ") + where,
             std::string("wakeup.netlink.") + where, std::string("wakeup.ioctl.") + where,
-            "median_ns", false, 1.0);
+            quantity::median, false, 1.0);
     // No bimodal mutation row: its mean within 1.5x of its median.
     for (const char* k : {"ioctl", "sysfs", "proc"})
         for (const char* op : {"set-msg", "add", "reset"}) {
             const std::string row = std::string(k) + "." + op;
             add(std::string("unimodal-") + k + "-" + op,
                 std::string(k) + " " + op + " mean within 1.5x of its median", row, row,
-                "mean_over_median", false, 1.5);
+                quantity::mean_over_median, false, 1.5);
         }
     return out;
 }
@@ -441,8 +499,10 @@ std::string errno_text(int err) {
 }
 
 std::string skip_note(int err, const row& r) {
-    const bool mutation = r.op == "set-msg" || r.op == "add" || r.op == "reset" ||
-                          r.op == "watch" || r.section == section::message;
+    const bool mutation =
+        r.floor == floor_kind::none &&
+        (r.op == operation::set_msg || r.op == operation::add || r.op == operation::reset ||
+         r.op == operation::watch || r.section == section::message);
     if (err == EACCES || err == EPERM)
         return std::string(mutation ? "needs write permission (" : "no permission (") +
                detail::errno_name(err) + ")";
@@ -517,31 +577,29 @@ void finish(live& l, const row* null_ioctl) {
     s.samples = static_cast<std::uint32_t>(l.means.size());
     s.group = l.k;
     const double threads = r.section == section::threads ? static_cast<double>(r.param) : 1.0;
+    s.sample_medians_ns = l.medians;
+    s.sample_means_ns = l.means;
+    s.median_of_medians_ns = median(l.medians);
+    s.median_of_means_ns = median(l.means);
+    s.min_sample_median_ns = *std::min_element(l.medians.begin(), l.medians.end());
+    s.max_sample_median_ns = *std::max_element(l.medians.begin(), l.medians.end());
     if (l.run->is_events()) {
-        s.median_ns = median(l.events);
-        s.mean_ns = median(l.means);
-        s.p99_ns = percentile(l.events, 99);
-        s.min_ns = *std::min_element(l.events.begin(), l.events.end());
-        s.max_ns = *std::max_element(l.events.begin(), l.events.end());
+        s.group_p99_ns = percentile(l.events, 99);
         s.ops = l.events.size();
     } else {
-        s.median_ns = median(l.medians);
-        s.mean_ns = median(l.means);
         // The histogram holds group ticks: to nanoseconds per operation.
         const double ns_per_tick = l.ticks ? l.tick_wall_ns / static_cast<double>(l.ticks) : 0;
-        s.p99_ns = l.hist.percentile(99) * ns_per_tick / l.k;
-        s.min_ns = *std::min_element(l.medians.begin(), l.medians.end());
-        s.max_ns = *std::max_element(l.medians.begin(), l.medians.end());
+        s.group_p99_ns = l.hist.percentile(99) * ns_per_tick / l.k;
         s.ops = l.ops * static_cast<std::uint64_t>(threads);
     }
-    if (!(s.median_ns > 0)) {
+    if (!(s.median_of_medians_ns > 0)) {
         r.status = row_status::failed;
         r.note = "no time measured";
         return;
     }
     r.status = row_status::measured;
     // Threads share the CPUs: their rate is what they did together in the sample's time.
-    r.ops_per_s = r.section == section::threads ? median(l.rates) : 1e9 / s.median_ns;
+    r.ops_per_s = r.section == section::threads ? median(l.rates) : 1e9 / s.median_of_medians_ns;
     if (r.section == section::batch) {
         r.items_per_s = r.ops_per_s * static_cast<double>(r.param);
         r.items = "values";
@@ -549,9 +607,26 @@ void finish(live& l, const row* null_ioctl) {
         r.items_per_s = r.ops_per_s * static_cast<double>(r.param);
         r.items = "bytes";
     }
-    if (null_ioctl && null_ioctl->measured() && null_ioctl->stats.median_ns > 0)
-        r.ratio_to_null_ioctl = s.median_ns / null_ioctl->stats.median_ns;
+    if (null_ioctl && null_ioctl->measured() && null_ioctl->stats.median_of_medians_ns > 0)
+        r.ratio_to_null_ioctl = s.median_of_medians_ns / null_ioctl->stats.median_of_medians_ns;
 }
+
+/// Pins the calling thread to the first of `cpus` while it lives (cpu -1: could not).
+struct pinning {
+    cpu_set_t before{};
+    int cpu = -1;
+    explicit pinning(const std::vector<int>& cpus) {
+        if (!cpus.empty() && ::sched_getaffinity(0, sizeof before, &before) == 0 &&
+            detail::bench::pin_to(cpus.front()) == 0)
+            cpu = cpus.front();
+    }
+    ~pinning() {
+        if (cpu >= 0)
+            (void)::sched_setaffinity(0, sizeof before, &before);
+    }
+    pinning(const pinning&) = delete;
+    pinning& operator=(const pinning&) = delete;
+};
 
 /// What the device is and what the caller may do to it.
 void inspect(context& ctx, environment& env) {
@@ -581,7 +656,7 @@ void inspect(context& ctx, environment& env) {
 
 report run(const options& in) {
     const std::uint64_t t_begin = mono_ns();
-    detail::bench::tick_init();
+    const clock_choice clock = detail::bench::tick_init();
     report rep;
     rep.settings = in;
     rep.settings.on_progress = nullptr;
@@ -591,10 +666,12 @@ report run(const options& in) {
         o.duration = std::chrono::seconds(0);
     detail::bench::detect_environment(rep.env);
     environment& env = rep.env;
+    env.tick_reason = clock.reason;
     if (o.max_threads == 0)
         o.max_threads = std::max(2U, env.cpus);
 
     context ctx(find_device(o.device));
+    ctx.cpus = detail::bench::allowed_cpus();
     inspect(ctx, env);
     if (ctx.can_write_acc) {  // a sum near the limit would make the add rows overflow
         ctx.admin.reset();
@@ -624,6 +701,12 @@ report run(const options& in) {
         l.active = true;
         total_weight += l.r->weight;
     }
+
+    // The measuring thread stays on one CPU (the first it may use; the wakeup rows' changer
+    // runs there too): no migration in the middle of a sample, and every row sees the same
+    // CPU's caches and frequency. Put back at the end.
+    const pinning pin(ctx.cpus);
+    env.measuring_cpu = pin.cpu;
 
     // The schedule.
     const double duration_ns = o.duration.count() * 1e9;
@@ -713,7 +796,7 @@ report run(const options& in) {
 
     const row* null_ioctl = nullptr;
     for (live& l : rows) {
-        if (l.r->id == "floor.null-ioctl") {
+        if (l.r->floor == floor_kind::null_ioctl) {
             finish(l, nullptr);
             if (l.r->measured())
                 l.r->ratio_to_null_ioctl = 1.0;

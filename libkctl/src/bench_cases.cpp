@@ -347,11 +347,13 @@ struct open_read_close_op : file_op {
 
 // --- threads ----------------------------------------------------------------------------
 
-/// The same operation on n threads at once, each with a device of its own.
+/// The same operation on n threads at once, each with a device of its own; thread i runs
+/// on the i-th of the run's CPUs (round robin if there are more threads than CPUs).
 template <typename Op>
 class threads_runner final : public runner {
   public:
-    explicit threads_runner(std::vector<Op> ops) : ops_(std::move(ops)) {}
+    threads_runner(std::vector<Op> ops, std::vector<int> cpus)
+        : ops_(std::move(ops)), cpus_(std::move(cpus)) {}
 
     int setup() override {
         for (Op& op : ops_)
@@ -377,6 +379,8 @@ class threads_runner final : public runner {
         threads.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
             threads.emplace_back([&, i] {
+                if (!cpus_.empty())
+                    (void)pin_to(cpus_[i % cpus_.size()]);
                 sync.arrive_and_wait();  // start together
                 try {
                     results[i] = run_groups(ops_[i], groups, k, hists[i], scratch_[i], errs[i]);
@@ -415,15 +419,16 @@ class threads_runner final : public runner {
 
   private:
     std::vector<Op> ops_;
+    std::vector<int> cpus_;
     std::vector<std::vector<std::uint64_t>> scratch_;
 };
 
 template <typename Op, typename Make>
-std::unique_ptr<runner> make_threads(std::size_t n, Make make) {
+std::unique_ptr<runner> make_threads(std::size_t n, const std::vector<int>& cpus, Make make) {
     std::vector<Op> ops;
     for (std::size_t i = 0; i < n; ++i)
         ops.push_back(make());
-    return std::make_unique<threads_runner<Op>>(std::move(ops));
+    return std::make_unique<threads_runner<Op>>(std::move(ops), cpus);
 }
 
 // --- wake-up latency ----------------------------------------------------------------------
@@ -678,13 +683,6 @@ std::unique_ptr<runner> lib_runner(operation op, Args&&... args) {
     return nullptr;
 }
 
-std::optional<operation> op_named(std::string_view name) {
-    for (const operation op : all_operations)
-        if (to_string(op) == name)
-            return op;
-    return std::nullopt;
-}
-
 }  // namespace
 
 std::string pattern(std::size_t n) {
@@ -725,71 +723,63 @@ void context::restore() noexcept {
 }
 
 std::unique_ptr<runner> make_runner(const kctl::bench::row& r, context& ctx) {
+    using kctl::bench::floor_kind;
     using kctl::bench::section;
-    const auto kind = parse_transport(r.transport);
-    const auto op = op_named(r.op);
+    using kctl::bench::variant;
+    const transport_kind kind = r.transport;
+    const operation op = r.op;
+    switch (r.floor) {
+        case floor_kind::null_syscall:
+            return make_loop(null_syscall_op{});
+        case floor_kind::null_ioctl:
+            return make_loop(null_ioctl_op(ctx));
+        case floor_kind::none:
+            break;
+    }
     switch (r.section) {
         case section::floor:
-            if (r.op == "null" && r.transport == "syscall")
-                return make_loop(null_syscall_op{});
-            if (r.op == "null" && r.transport == "ioctl")
-                return make_loop(null_ioctl_op(ctx));
             break;
         case section::operation:
-            if (!kind || !op)
-                break;
-            if (r.variant == "raw" && *op == operation::sum && *kind == transport_kind::mmap)
+            if (r.variant == variant::raw && op == operation::sum && kind == transport_kind::mmap)
                 return make_loop(raw_mmap_sum_op(ctx));
-            if (r.variant == "raw" && *op == operation::sum)
+            if (r.variant == variant::raw && op == operation::sum)
                 return make_loop(raw_sum_op(ctx));
-            if (*op == operation::add)
-                return lib_runner<lib_op>(*op, ctx, *kind, std::size_t{1});
+            if (op == operation::add)
+                return lib_runner<lib_op>(op, ctx, kind, std::size_t{1});
             // Without the right to change the message, get-msg reads it as found.
             return lib_runner<lib_op>(
-                *op, ctx, *kind,
-                *op == operation::get_msg && !ctx.can_write_msg ? 0 : standard_msg_size);
+                op, ctx, kind,
+                op == operation::get_msg && !ctx.can_write_msg ? 0 : standard_msg_size);
         case section::file: {
-            if (!kind || !op)
-                break;
             const std::string dir =
-                *kind == transport_kind::sysfs ? ctx.entry.syspath() : ctx.entry.procdir();
-            const bool msg = *op == operation::get_msg;
-            const std::string file = msg ? "message" : std::string(r.op);
-            if (r.variant == "kept-open")
+                kind == transport_kind::sysfs ? ctx.entry.syspath() : ctx.entry.procdir();
+            const bool msg = op == operation::get_msg;
+            const std::string file = msg ? "message" : std::string(to_string(op));
+            if (r.variant == variant::kept_open)
                 return make_loop(kept_open_op(ctx, dir + "/" + file, msg));
             return make_loop(open_read_close_op(ctx, dir + "/" + file, msg));
         }
         case section::batch:
-            if (kind)
-                return make_loop(lib_op<operation::add>(ctx, *kind, r.param));
-            break;
+            return make_loop(lib_op<operation::add>(ctx, kind, r.param));
         case section::message:
-            if (kind && op)
-                return lib_runner<lib_op>(*op, ctx, *kind, static_cast<std::size_t>(r.param));
-            break;
+            return lib_runner<lib_op>(op, ctx, kind, static_cast<std::size_t>(r.param));
         case section::threads:
-            if (!kind || !op)
-                break;
-            if (*op == operation::sum)
+            if (op == operation::sum)
                 return make_threads<lib_op<operation::sum>>(
-                    r.param, [&] { return lib_op<operation::sum>(ctx, *kind, 0, true); });
-            if (*op == operation::add)
+                    r.param, ctx.cpus, [&] { return lib_op<operation::sum>(ctx, kind, 0, true); });
+            if (op == operation::add)
                 return make_threads<lib_op<operation::add>>(
-                    r.param, [&] { return lib_op<operation::add>(ctx, *kind, 1, true); });
+                    r.param, ctx.cpus, [&] { return lib_op<operation::add>(ctx, kind, 1, true); });
             break;
         case section::wakeup:
-            if (kind)
-                return std::make_unique<wakeup_runner>(ctx, *kind, r.variant == "same-cpu");
-            break;
+            return std::make_unique<wakeup_runner>(ctx, kind, r.variant == variant::same_cpu);
         case section::submit: {
-            if (!kind || !op)
-                break;
-            const unsigned sqpoll = r.variant == "sqpoll" ? 1000 : 0;
+            const unsigned sqpoll = r.variant == variant::sqpoll ? 1000 : 0;
             const std::size_t n = static_cast<std::size_t>(r.param);
-            if (*op == operation::sum)
-                return std::make_unique<submit_runner<operation::sum>>(ctx, *kind, n, sqpoll);
-            if (*op == operation::add)
-                return std::make_unique<submit_runner<operation::add>>(ctx, *kind, n, sqpoll);
+            if (op == operation::sum)
+                return std::make_unique<submit_runner<operation::sum>>(ctx, kind, n, sqpoll);
+            if (op == operation::add)
+                return std::make_unique<submit_runner<operation::add>>(ctx, kind, n, sqpoll);
             break;
         }
     }

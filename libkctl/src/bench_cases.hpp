@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bench_impl.hpp"
 
@@ -36,6 +37,8 @@ class context {
     bool can_write_msg = false;
     /// The accumulator may be changed (add and reset are writable through some transport).
     bool can_write_acc = false;
+    /// The CPUs the run may use, in order (the measuring thread runs on the first).
+    std::vector<int> cpus;
     /// Set once the bench changed the message or the accumulator.
     bool changed_msg = false;
     bool changed_acc = false;

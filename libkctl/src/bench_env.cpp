@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Where a benchmark runs: kernel, CPU, virtualisation, clocks. Everything is best effort: a
 // file that cannot be read leaves its field empty.
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,7 +15,7 @@
 
 #include "bench_env.hpp"
 #include "bench_impl.hpp"
-#include "git_revision.h"  // generated: KCTL_GIT_REVISION
+#include "git_revision.h"  // generated: KCTL_GIT_REVISION, KCTL_BUILD_TYPE
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -23,17 +25,55 @@ namespace kctl::detail::bench {
 
 bool use_tsc = false;
 
-void tick_init() noexcept {
+namespace {
+
+/// The "flags" line of /proc/cpuinfo ("" if there is none).
+std::string cpu_flags() {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("flags", 0) == 0) {
+            const std::size_t colon = line.find(':');
+            return colon == std::string::npos ? std::string() : line.substr(colon + 1);
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+kctl::bench::clock_choice tick_init() {
+    bool allowed = false;
 #if defined(__x86_64__) || defined(__i386__)
     // rdtsc faults (SIGSEGV) if the process disabled it with PR_SET_TSC.
     int mode = PR_TSC_ENABLE;
-    if (::prctl(PR_GET_TSC, &mode, 0, 0, 0) == 0 && mode != PR_TSC_ENABLE)
-        use_tsc = false;
-    else
-        use_tsc = true;
+    allowed = !(::prctl(PR_GET_TSC, &mode, 0, 0, 0) == 0 && mode != PR_TSC_ENABLE);
+    kctl::bench::clock_choice c = kctl::bench::choose_group_clock(cpu_flags(), allowed);
 #else
-    use_tsc = false;
+    (void)allowed;
+    kctl::bench::clock_choice c{false, "no TSC on this architecture: CLOCK_MONOTONIC"};
 #endif
+    use_tsc = c.tsc;
+    return c;
+}
+
+std::vector<int> allowed_cpus() {
+    std::vector<int> cpus;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) != 0)
+        return cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+        if (CPU_ISSET(cpu, &set))
+            cpus.push_back(cpu);
+    return cpus;
+}
+
+int pin_to(int cpu) noexcept {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    return ::sched_setaffinity(0, sizeof one, &one) == 0 ? 0 : errno;
 }
 
 namespace {
@@ -161,8 +201,41 @@ void detect_environment(kctl::bench::environment& env) {
     env.euid = ::geteuid();
     env.library_version = kctl::version();
     env.git_revision = KCTL_GIT_REVISION;
+    env.build_type = KCTL_BUILD_TYPE;
     env.null_syscall = "getppid";
     env.null_ioctl = "_IO(0xDE, 0xFF)";
 }
 
 }  // namespace kctl::detail::bench
+
+namespace kctl::bench {
+
+clock_choice choose_group_clock(std::string_view cpu_flags, bool rdtsc_allowed) {
+    auto has = [cpu_flags](std::string_view flag) {
+        std::size_t at = 0;
+        while ((at = cpu_flags.find(flag, at)) != std::string_view::npos) {
+            const std::size_t end = at + flag.size();
+            const bool starts = at == 0 || cpu_flags[at - 1] == ' ' || cpu_flags[at - 1] == '\t';
+            const bool ends = end == cpu_flags.size() || cpu_flags[end] == ' ' ||
+                              cpu_flags[end] == '\t' || cpu_flags[end] == '\n';
+            if (starts && ends)
+                return true;
+            at = end;
+        }
+        return false;
+    };
+    if (!rdtsc_allowed)
+        return {false, "rdtsc disabled for this process (PR_SET_TSC): CLOCK_MONOTONIC"};
+    if (!has("tsc"))
+        return {false, "no tsc flag: CLOCK_MONOTONIC"};
+    const bool constant = has("constant_tsc");
+    const bool nonstop = has("nonstop_tsc");
+    if (constant && nonstop)
+        return {true, "constant_tsc and nonstop_tsc"};
+    std::string missing = !constant && !nonstop ? "constant_tsc and nonstop_tsc"
+                          : !constant           ? "constant_tsc"
+                                                : "nonstop_tsc";
+    return {false, "no " + missing + " flag: CLOCK_MONOTONIC"};
+}
+
+}  // namespace kctl::bench

@@ -3,10 +3,11 @@
 //
 // Two clocks. CLOCK_MONOTONIC brackets every sample: it is the reference, and a sample is
 // long enough (hundreds of clock reads) that its cost vanishes. Inside a sample the
-// operations run in groups of `k`, each group timed with the cheapest clock there is (rdtsc
-// on x86-64, about 30 ns even under TCG, where clock_gettime on the HPET costs microseconds),
-// converted to nanoseconds with the rate the sample's own CLOCK_MONOTONIC bracket gives; `k`
-// is chosen so that one group clock read is at most 1% of a group. The groups give the p99.
+// operations run in groups of `k`, each group timed with the cheapest trustworthy clock
+// (rdtsc on x86-64 with constant_tsc and nonstop_tsc, about 30 ns even under TCG, where
+// clock_gettime on the HPET costs microseconds; else CLOCK_MONOTONIC), converted to
+// nanoseconds with the rate the sample's own CLOCK_MONOTONIC bracket gives; `k` is chosen so
+// that one group clock read is at most 1% of a group. The groups give the group p99.
 #ifndef KCTL_SRC_BENCH_IMPL_HPP
 #define KCTL_SRC_BENCH_IMPL_HPP
 
@@ -39,8 +40,16 @@ inline std::uint64_t mono_ns() noexcept {
 /// Whether ticks() reads the TSC (decided once, by tick_init()).
 extern bool use_tsc;
 
-/// Decides the group clock: the TSC if this CPU has one user space may read.
-void tick_init() noexcept;
+/// Decides the group clock: the TSC if this CPU has one user space may read at a rate that
+/// neither follows the CPU frequency nor stops when idle (constant_tsc, nonstop_tsc), else
+/// CLOCK_MONOTONIC. Returns the choice and why.
+kctl::bench::clock_choice tick_init();
+
+/// The CPUs the calling thread may run on, in order (empty if unknown).
+std::vector<int> allowed_cpus();
+
+/// Runs the calling thread on `cpu` only: 0 or an errno.
+int pin_to(int cpu) noexcept;
 
 /// The group clock: arbitrary units, monotonic within a thread.
 inline std::uint64_t ticks() noexcept {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The statistics of kctl bench: median, nearest-rank percentile, a log-bucket histogram.
+// The statistics of kctl bench: median, nearest-rank percentile, a distribution-free
+// confidence interval of the median, a log-bucket histogram.
 #include <kctl/bench.hpp>
 #include <kctl/kctl.hpp>
 
@@ -29,6 +30,56 @@ double percentile(std::vector<double> v, double p) {
     rank = std::clamp<std::size_t>(rank, 1, v.size());
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
     return v[rank - 1];
+}
+
+std::string_view to_string(quantity q) noexcept {
+    constexpr std::string_view names[] = {"sample_median_ns", "sample_mean_ns",
+                                          "sample_mean_over_median", "items_per_s"};
+    return names[static_cast<std::size_t>(q)];
+}
+
+std::string_view to_string(verdict v) noexcept {
+    constexpr std::string_view names[] = {"not-measured", "met", "not-met", "inconclusive"};
+    return names[static_cast<std::size_t>(v)];
+}
+
+std::optional<interval> median_interval(std::vector<double> v, double confidence) {
+    if (v.empty())
+        return std::nullopt;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    const double tail = (1 - std::clamp(confidence, 0.0, 1.0)) / 2;
+    // P(B < k) for B ~ Binomial(n, 1/2), summed in log space (n may be large).
+    const double log_half_n = static_cast<double>(n) * std::log(0.5);
+    const double ln = std::lgamma(static_cast<double>(n) + 1);
+    auto pmf = [&](std::size_t i) {
+        return std::exp(ln - std::lgamma(static_cast<double>(i) + 1) -
+                        std::lgamma(static_cast<double>(n - i) + 1) + log_half_n);
+    };
+    // k: the largest rank (1-based) with P(B < k) <= tail; at least 1 (then [min, max] at
+    // whatever level n gives), at most the middle.
+    std::size_t k = 1;
+    double below = pmf(0);  // P(B < k)
+    while (k + 1 <= (n + 1) / 2 && below + pmf(k) <= tail) {
+        below += pmf(k);
+        ++k;
+    }
+    // The interval misses the median when at most k - 1 values are below it or above it.
+    interval ci;
+    ci.low = v[k - 1];
+    ci.high = v[n - k];
+    ci.level = std::max(0.0, 1 - 2 * below);
+    return ci;
+}
+
+verdict judge(const interval& ci, bool at_least, double goal) noexcept {
+    if (at_least)
+        return ci.low >= goal   ? verdict::met
+               : ci.high < goal ? verdict::not_met
+                                : verdict::inconclusive;
+    return ci.high <= goal ? verdict::met
+           : ci.low > goal ? verdict::not_met
+                           : verdict::inconclusive;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "info_data.hpp"
+#include "names.hpp"
 
 namespace kctl::detail {
 
@@ -71,14 +72,8 @@ void format_values(std::span<const std::int64_t> values, std::string& out) {
 
 namespace {
 
-// The keys, in the order of info_field and of the file (kctl::to_string(info_field) is a
-// call into another file per comparison; this is a table, tried at the expected line first).
-constexpr std::string_view info_keys[info_field_count] = {
-    "driver",   "version",     "abi",        "device", "msg_max",   "msg_len",
-    "sum",      "count",       "generation", "opens",  "ioctl_ops", "sysfs_ops",
-    "proc_ops", "netlink_ops", "uring_ops",  "random"};
-
-/// `hint`: the field the line is expected to hold (the one after the last found).
+/// Looks `key` up in info_keys (names.hpp), at `hint` first: the field the line is expected
+/// to hold (the one after the last found).
 int find_info_field(std::string_view key, std::size_t hint, info_field& out) noexcept {
     if (hint < info_field_count && info_keys[hint] == key) {
         out = static_cast<info_field>(hint);

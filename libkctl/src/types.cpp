@@ -5,6 +5,7 @@
 #include <array>
 
 #include "info_data.hpp"
+#include "names.hpp"
 #include "text.hpp"
 
 namespace kctl {
@@ -13,18 +14,9 @@ const char* version() noexcept {
     return KCTL_LIBRARY_VERSION;  // the project version, from CMake
 }
 
-namespace {
-
-constexpr std::array<std::string_view, 7> transport_names = {"mmap",    "ioctl", "sysfs", "proc",
-                                                             "netlink", "uring", "auto"};
-constexpr std::array<std::string_view, 7> operation_names = {"get-msg", "set-msg", "add",  "sum",
-                                                             "reset",   "info",    "watch"};
-constexpr std::array<std::string_view, info_field_count> info_field_names = {
-    "driver",   "version",     "abi",        "device", "msg_max",   "msg_len",
-    "sum",      "count",       "generation", "opens",  "ioctl_ops", "sysfs_ops",
-    "proc_ops", "netlink_ops", "uring_ops",  "random"};
-
-}  // namespace
+using detail::info_keys;
+using detail::operation_names;
+using detail::transport_names;
 
 std::string_view to_string(transport_kind kind) noexcept {
     return transport_names.at(static_cast<std::size_t>(kind));
@@ -35,7 +27,7 @@ std::string_view to_string(operation op) noexcept {
 }
 
 std::string_view to_string(info_field field) noexcept {
-    return info_field_names.at(static_cast<std::size_t>(field));
+    return info_keys.at(static_cast<std::size_t>(field));
 }
 
 std::optional<transport_kind> parse_transport(std::string_view name) noexcept {

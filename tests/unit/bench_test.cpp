@@ -34,13 +34,23 @@ std::vector<std::string> validate(const json& doc) {
 
 // --- a report without a device ----------------------------------------------------------
 
+/// A row measured in 15 rounds: its sample medians spread from 0.93 to 1.07 x `median_ns`
+/// in the same pattern for every row (so per-round ratios of two rows are exact), its
+/// sample means 1.1 x its sample medians.
 bn::row measured(bn::row r, double median_ns) {
     r.status = bn::row_status::measured;
-    r.stats.median_ns = median_ns;
-    r.stats.mean_ns = median_ns * 1.1;
-    r.stats.p99_ns = median_ns * 2;
-    r.stats.min_ns = median_ns * 0.9;
-    r.stats.max_ns = median_ns * 1.5;
+    r.stats.sample_medians_ns.clear();
+    r.stats.sample_means_ns.clear();
+    for (int i = 0; i < 15; ++i) {
+        const double m = median_ns * (1 + 0.01 * ((i * 7) % 15 - 7));
+        r.stats.sample_medians_ns.push_back(m);
+        r.stats.sample_means_ns.push_back(m * 1.1);
+    }
+    r.stats.median_of_medians_ns = median_ns;
+    r.stats.median_of_means_ns = median_ns * 1.1;
+    r.stats.group_p99_ns = median_ns * 2;
+    r.stats.min_sample_median_ns = median_ns * 0.93;
+    r.stats.max_sample_median_ns = median_ns * 1.07;
     r.stats.samples = 15;
     r.stats.ops = 1000;
     r.stats.group = 3;
@@ -82,6 +92,9 @@ bn::report fake_report() {
     rep.env.null_ioctl = "_IO(0xDE, 0xFF)";
     rep.env.library_version = kctl::version();
     rep.env.git_revision = "4f0605e1a2b3-dirty";
+    rep.env.build_type = "RelWithDebInfo";
+    rep.env.tick_reason = "constant_tsc and nonstop_tsc";
+    rep.env.measuring_cpu = 0;
     rep.elapsed_s = 61.5;
     rep.rows = bn::plan(rep.settings, rep.env.msg_max, 2);
     double ns = 100;
@@ -99,14 +112,15 @@ bn::report fake_report() {
             skipped.transport = r.transport;
             skipped.op = r.op;
             skipped.variant = r.variant;
+            skipped.floor = r.floor;
             skipped.status = bn::row_status::skipped;
             skipped.note = "needs write permission (EACCES)";
             r = skipped;
         }
-    const double null_ns = rep.find("floor.null-ioctl")->stats.median_ns;
+    const double null_ns = rep.find("floor.null-ioctl")->stats.median_of_medians_ns;
     for (bn::row& r : rep.rows)
         if (r.measured())
-            r.ratio_to_null_ioctl = r.stats.median_ns / null_ns;
+            r.ratio_to_null_ioctl = r.stats.median_of_medians_ns / null_ns;
     rep.targets = bn::evaluate_targets(rep.rows);
     return rep;
 }
@@ -236,11 +250,8 @@ TEST(BenchPlan, EveryTransportAndOperationItSupports) {
 TEST(BenchPlan, MessageSizesGoUpToMsgMax) {
     std::vector<std::uint64_t> ioctl, sysfs;
     for (const bn::row& r : bn::plan({}, 100000, 2)) {
-        if (r.section == bn::section::message && r.variant == "get")
-            (r.transport == "ioctl"   ? ioctl
-             : r.transport == "sysfs" ? sysfs
-                                      : ioctl)
-                .push_back(r.param);
+        if (r.section == bn::section::message && r.variant == bn::variant::get)
+            (r.transport == kctl::transport_kind::sysfs ? sysfs : ioctl).push_back(r.param);
     }
     EXPECT_EQ(sysfs, (std::vector<std::uint64_t>{1, 8, 64, 512, 4094}));
     EXPECT_EQ(ioctl.back(), 100000U);
@@ -289,22 +300,178 @@ TEST(BenchTargets, RatiosOfTheSameRun) {
                 return t;
         throw std::runtime_error("no target " + id);
     };
+    using bn::verdict;
     EXPECT_NEAR(*get("ioctl-sum-vs-null-ioctl").ratio, 1.25, 1e-9);
-    EXPECT_TRUE(*get("ioctl-sum-vs-null-ioctl").met);
+    EXPECT_EQ(get("ioctl-sum-vs-null-ioctl").verdict, verdict::met);
     EXPECT_NEAR(*get("mmap-sum-vs-ioctl-sum").ratio, 25, 1e-9);
-    EXPECT_TRUE(*get("mmap-sum-vs-ioctl-sum").met);
+    EXPECT_EQ(get("mmap-sum-vs-ioctl-sum").verdict, verdict::met);
     EXPECT_NEAR(*get("add-batch-vs-add").ratio, 204.8, 1e-9);
     EXPECT_NEAR(*get("libkctl-vs-raw-ioctl").ratio, 1250.0 / 1200, 1e-9);
-    EXPECT_TRUE(*get("libkctl-vs-raw-ioctl").met);
+    EXPECT_EQ(get("libkctl-vs-raw-ioctl").verdict, verdict::met);
     EXPECT_NEAR(*get("kept-open-proc.sum").ratio, 2.5, 1e-9);
-    EXPECT_FALSE(*get("kept-open-proc.sum").met);
+    EXPECT_EQ(get("kept-open-proc.sum").verdict, verdict::not_met);
     EXPECT_FALSE(get("kept-open-sysfs.sum").ratio) << "not measured: no ratio";
-    EXPECT_FALSE(get("kept-open-sysfs.sum").met);
+    EXPECT_FALSE(get("kept-open-sysfs.sum").ci);
+    EXPECT_EQ(get("kept-open-sysfs.sum").verdict, verdict::not_measured);
     EXPECT_NEAR(*get("ioctl-add-vs-null-ioctl").ratio, 1.5, 1e-9);
     EXPECT_NEAR(*get("ioctl-add-mean-vs-null-ioctl").ratio, 1650.0 / 1100, 1e-9);
     EXPECT_NEAR(*get("unimodal-ioctl-add").ratio, 1.1, 1e-9);
-    EXPECT_TRUE(*get("unimodal-ioctl-add").met);
+    EXPECT_EQ(get("unimodal-ioctl-add").verdict, verdict::met);
     EXPECT_FALSE(get("ioctl-set-msg-vs-null-ioctl").ratio) << "not measured: no ratio";
+    // Every round has the same ratio here: the interval is that ratio.
+    ASSERT_TRUE(get("ioctl-sum-vs-null-ioctl").ci);
+    EXPECT_NEAR(get("ioctl-sum-vs-null-ioctl").ci->low, 1.25, 1e-9);
+    EXPECT_NEAR(get("ioctl-sum-vs-null-ioctl").ci->high, 1.25, 1e-9);
+}
+
+/// Two rows of 15 rounds with these per-sample medians.
+std::vector<bn::target> two_rows(const std::vector<double>& num, const std::vector<double>& den) {
+    std::vector<bn::row> rows = bn::plan({}, 4095, 2);
+    for (bn::row& r : rows) {
+        const std::vector<double>* v = r.id == "ioctl.sum"          ? &num
+                                       : r.id == "floor.null-ioctl" ? &den
+                                                                    : nullptr;
+        if (!v)
+            continue;
+        r = measured(r, bn::median(*v));
+        r.stats.sample_medians_ns = *v;
+        r.stats.sample_means_ns = *v;
+    }
+    return bn::evaluate_targets(rows);
+}
+
+const bn::target& ioctl_sum_target(const std::vector<bn::target>& targets) {
+    for (const bn::target& t : targets)
+        if (t.id == "ioctl-sum-vs-null-ioctl")  // goal: ratio <= 1.3
+            return t;
+    throw std::runtime_error("no ioctl-sum-vs-null-ioctl");
+}
+
+TEST(BenchTargets, RatiosPairSamplesOfTheSameRound) {
+    // Both rows slow down together in some rounds (a busy host): the rows' medians spread
+    // widely, their per-round ratio does not.
+    std::vector<double> num, den;
+    for (int i = 0; i < 15; ++i) {
+        const double load = i % 3 == 0 ? 5.0 : 1.0;
+        den.push_back(1000 * load);
+        num.push_back(1200 * load * (1 + 0.001 * i));
+    }
+    const bn::target& t = ioctl_sum_target(two_rows(num, den));
+    ASSERT_TRUE(t.ratio && t.ci);
+    EXPECT_NEAR(*t.ratio, 1.2 * 1.007, 1e-9);    // the median of 1.2 x 1.000 .. 1.014
+    EXPECT_NEAR(t.ci->low, 1.2 * 1.003, 1e-9);   // the 4th of the 15 sorted ratios
+    EXPECT_NEAR(t.ci->high, 1.2 * 1.011, 1e-9);  // the 12th
+    EXPECT_NEAR(t.ci->level, 1 - 2 * 576.0 / 32768, 1e-9);
+    EXPECT_EQ(t.verdict, bn::verdict::met);
+}
+
+TEST(BenchTargets, AnIntervalAcrossTheGoalIsInconclusive) {
+    std::vector<double> num, den;
+    for (int i = 0; i < 15; ++i) {  // ratios 1.16 .. 1.44: the median 1.3 is the goal
+        den.push_back(1000);
+        num.push_back(1000 * (1.16 + 0.02 * i));
+    }
+    const bn::target& t = ioctl_sum_target(two_rows(num, den));
+    ASSERT_TRUE(t.ratio && t.ci);
+    EXPECT_NEAR(*t.ratio, 1.30, 1e-9);
+    EXPECT_NEAR(t.ci->low, 1.22, 1e-9);
+    EXPECT_NEAR(t.ci->high, 1.38, 1e-9);
+    EXPECT_EQ(t.verdict, bn::verdict::inconclusive);
+    for (double& v : num)  // all above the goal now
+        v += 200;
+    EXPECT_EQ(ioctl_sum_target(two_rows(num, den)).verdict, bn::verdict::not_met);
+}
+
+TEST(BenchTargets, WithoutSamplesTheRatioOfTheRowsDecides) {
+    // A report read from a version-1 document: no samples, no interval.
+    std::vector<bn::row> rows = bn::plan({}, 4095, 2);
+    for (bn::row& r : rows) {
+        if (r.id != "ioctl.sum" && r.id != "floor.null-ioctl")
+            continue;
+        r = measured(r, r.id == "ioctl.sum" ? 1400 : 1000);
+        r.stats.sample_medians_ns.clear();
+        r.stats.sample_means_ns.clear();
+    }
+    const bn::target& t = ioctl_sum_target(bn::evaluate_targets(rows));
+    ASSERT_TRUE(t.ratio);
+    EXPECT_NEAR(*t.ratio, 1.4, 1e-9);
+    EXPECT_FALSE(t.ci);
+    EXPECT_EQ(t.verdict, bn::verdict::not_met);
+}
+
+// --- confidence intervals, verdicts, the group clock ---------------------------------------
+
+TEST(BenchStats, MedianIntervalIsOfOrderStatistics) {
+    auto one_to = [](int n) {
+        std::vector<double> v;
+        for (int i = n; i >= 1; --i)  // unsorted on purpose
+            v.push_back(i);
+        return v;
+    };
+    EXPECT_FALSE(bn::median_interval({}));
+    // 15 values: ranks 4 and 12, P(B(15, 1/2) <= 3) = 576 / 32768 per side.
+    auto ci = bn::median_interval(one_to(15));
+    ASSERT_TRUE(ci);
+    EXPECT_EQ(ci->low, 4);
+    EXPECT_EQ(ci->high, 12);
+    EXPECT_NEAR(ci->level, 1 - 2 * 576.0 / 32768, 1e-12);
+    // 100 values: the textbook ranks 40 and 61.
+    ci = bn::median_interval(one_to(100));
+    EXPECT_EQ(ci->low, 40);
+    EXPECT_EQ(ci->high, 61);
+    EXPECT_GE(ci->level, 0.95);
+    // 6 values reach 95% with the extremes; 5 cannot: [min, max] at 1 - 2/32.
+    ci = bn::median_interval(one_to(6));
+    EXPECT_EQ(ci->low, 1);
+    EXPECT_EQ(ci->high, 6);
+    EXPECT_NEAR(ci->level, 1 - 2.0 / 64, 1e-12);
+    ci = bn::median_interval(one_to(5));
+    EXPECT_EQ(ci->low, 1);
+    EXPECT_EQ(ci->high, 5);
+    EXPECT_NEAR(ci->level, 1 - 2.0 / 32, 1e-12);
+    ci = bn::median_interval({7});
+    EXPECT_EQ(ci->low, 7);
+    EXPECT_EQ(ci->high, 7);
+    EXPECT_EQ(ci->level, 0);
+    // 1000 values: large n stays finite (log space)
+    ci = bn::median_interval(one_to(1000));
+    EXPECT_NEAR(ci->level, 0.95, 0.01);
+    EXPECT_LT(ci->low, 500.5);
+    EXPECT_GT(ci->high, 500.5);
+}
+
+TEST(BenchStats, VerdictEdges) {
+    using bn::verdict;
+    auto at_most = [](double lo, double hi) { return bn::judge({lo, hi, 0.95}, false, 1.3); };
+    auto at_least = [](double lo, double hi) { return bn::judge({lo, hi, 0.95}, true, 20); };
+    EXPECT_EQ(at_most(0.9, 1.2), verdict::met);
+    EXPECT_EQ(at_most(1.2, 1.3), verdict::met) << "the goal itself meets <=";
+    EXPECT_EQ(at_most(1.2, 1.31), verdict::inconclusive);
+    EXPECT_EQ(at_most(1.3, 1.5), verdict::inconclusive);
+    EXPECT_EQ(at_most(1.31, 1.5), verdict::not_met);
+    EXPECT_EQ(at_least(20, 25), verdict::met) << "the goal itself meets >=";
+    EXPECT_EQ(at_least(19.9, 25), verdict::inconclusive);
+    EXPECT_EQ(at_least(10, 20), verdict::inconclusive);
+    EXPECT_EQ(at_least(10, 19.99), verdict::not_met);
+}
+
+TEST(BenchClock, TheTscOnlyWithConstantAndNonstopTsc) {
+    const std::string good = " fpu vme tsc msr constant_tsc rep_good nopl nonstop_tsc cpuid";
+    EXPECT_TRUE(bn::choose_group_clock(good, true).tsc);
+    EXPECT_EQ(bn::choose_group_clock(good, true).reason, "constant_tsc and nonstop_tsc");
+    const auto no_nonstop = bn::choose_group_clock(" fpu tsc constant_tsc rep_good", true);
+    EXPECT_FALSE(no_nonstop.tsc);
+    EXPECT_EQ(no_nonstop.reason, "no nonstop_tsc flag: CLOCK_MONOTONIC");
+    const auto neither = bn::choose_group_clock("fpu vme tsc msr pae", true);
+    EXPECT_FALSE(neither.tsc);
+    EXPECT_EQ(neither.reason, "no constant_tsc and nonstop_tsc flag: CLOCK_MONOTONIC");
+    // a flag is a whole word: tsc_known_freq is not tsc, xconstant_tsc not constant_tsc
+    EXPECT_FALSE(bn::choose_group_clock("tsc_known_freq xconstant_tsc nonstop_tsc", true).tsc);
+    EXPECT_EQ(bn::choose_group_clock("fpu", true).reason, "no tsc flag: CLOCK_MONOTONIC");
+    EXPECT_FALSE(bn::choose_group_clock("", true).tsc);
+    const auto disabled = bn::choose_group_clock(good, false);
+    EXPECT_FALSE(disabled.tsc);
+    EXPECT_NE(disabled.reason.find("PR_SET_TSC"), std::string::npos);
 }
 
 // --- the JSON document ----------------------------------------------------------------------
@@ -316,9 +483,9 @@ TEST(BenchJson, ValidatesAgainstTheCommittedSchema) {
 
 TEST(BenchJson, TheSchemaCatchesWhatItShould) {
     json doc = bench_json(fake_report());
-    doc["rows"][0]["median_ns"] = nullptr;  // measured, but no median
-    doc["rows"][1].erase("p99_ns");
-    doc["version"] = 2;
+    doc["rows"][0]["median_of_medians_ns"] = nullptr;  // measured, but no median
+    doc["rows"][1].erase("group_p99_ns");
+    doc["version"] = 3;
     const auto errors = validate(doc);
     EXPECT_EQ(errors.size(), 3U);
 }
@@ -327,7 +494,7 @@ TEST(BenchJson, OneDocumentWithEveryRow) {
     const bn::report rep = fake_report();
     const json j = bench_json(rep);
     EXPECT_EQ(j["format"], "kdemo-bench");
-    EXPECT_EQ(j["version"], 1);
+    EXPECT_EQ(j["version"], 2);
     EXPECT_EQ(j["date"], "2023-11-14T22:13:20.000000Z");
     ASSERT_EQ(j["rows"].size(), rep.rows.size());
     for (std::size_t i = 0; i < rep.rows.size(); ++i)
@@ -335,6 +502,18 @@ TEST(BenchJson, OneDocumentWithEveryRow) {
     EXPECT_EQ(j["targets"].size(), rep.targets.size());
     EXPECT_EQ(j["environment"]["virtualization"]["hypervisor"], "TCG");
     EXPECT_EQ(j["environment"]["git_revision"], "4f0605e1a2b3-dirty");
+    EXPECT_EQ(j["environment"]["build_type"], "RelWithDebInfo");
+    EXPECT_EQ(j["environment"]["cpu"]["measuring_cpu"], 0);
+    const json& t = j["targets"][0];
+    EXPECT_EQ(t["id"], "ioctl-sum-vs-null-ioctl");
+    EXPECT_EQ(t["quantity"], "sample_median_ns");
+    EXPECT_EQ(t["verdict"], "met");
+    EXPECT_TRUE(t["ci_low"].is_number() && t["ci_high"].is_number());
+    EXPECT_EQ(j["rows"][0]["transport"], "syscall");
+    EXPECT_EQ(j["rows"][0]["op"], "null");
+    EXPECT_EQ(j["rows"][1]["transport"], "ioctl");
+    EXPECT_EQ(j["rows"][1]["op"], "null");
+    EXPECT_EQ(j["rows"][1]["sample_medians_ns"].size(), 15U);
     EXPECT_EQ(j["settings"]["transports"],
               json({"mmap", "ioctl", "sysfs", "proc", "netlink", "uring"}));
 }
@@ -346,7 +525,8 @@ TEST(BenchJson, SkippedRowsHaveNullNumbersAndANote) {
             continue;
         EXPECT_EQ(r["status"], "skipped");
         EXPECT_EQ(r["note"], "needs write permission (EACCES)");
-        EXPECT_TRUE(r["median_ns"].is_null());
+        EXPECT_TRUE(r["median_of_medians_ns"].is_null());
+        EXPECT_TRUE(r["sample_medians_ns"].is_null());
         EXPECT_TRUE(r["ops_per_s"].is_null());
         EXPECT_TRUE(r["ratio_to_null_ioctl"].is_null());
         return;
@@ -360,6 +540,42 @@ TEST(BenchJson, ASavedRunReadsBackTheSame) {
     EXPECT_EQ(twice, once);
     EXPECT_EQ(bench_text(bench_from_json(once)), bench_text(fake_report()));
     EXPECT_THROW(bench_from_json(json{{"format", "other"}}), std::invalid_argument);
+    json v3 = once;
+    v3["version"] = 3;
+    EXPECT_THROW(bench_from_json(v3), std::invalid_argument);
+}
+
+TEST(BenchJson, ReadsTheCommittedVersionOneRun) {
+    std::ifstream f(KDEMO_BENCH_RUN_FILE);
+    const json v1 = json::parse(f);
+    ASSERT_EQ(v1["version"], 1);
+    const bn::report r = bench_from_json(v1);
+    ASSERT_EQ(r.rows.size(), v1["rows"].size());
+    for (std::size_t i = 0; i < r.rows.size(); ++i) {
+        const json& x = v1["rows"][i];
+        const bn::row& row = r.rows[i];
+        EXPECT_EQ(row.id, x["id"]);
+        EXPECT_EQ(bn::transport_name(row), x["transport"]) << row.id;
+        EXPECT_EQ(bn::op_name(row), x["op"]) << row.id;
+        EXPECT_EQ(to_string(row.variant), x["variant"]) << row.id;
+        if (!row.measured())
+            continue;
+        EXPECT_EQ(row.stats.median_of_medians_ns, x["median_ns"].get<double>()) << row.id;
+        EXPECT_EQ(row.stats.median_of_means_ns, x["mean_ns"].get<double>()) << row.id;
+        EXPECT_EQ(row.stats.group_p99_ns, x["p99_ns"].get<double>()) << row.id;
+        EXPECT_TRUE(row.stats.sample_medians_ns.empty());
+    }
+    ASSERT_FALSE(r.targets.empty());
+    for (const bn::target& t : r.targets) {
+        EXPECT_FALSE(t.ci) << t.id << ": version 1 has no samples";
+        EXPECT_EQ(t.verdict == bn::verdict::not_measured, !t.ratio) << t.id;
+    }
+    // Written again, it is a version-2 document that the schema accepts.
+    const json v2 = bench_json(r);
+    EXPECT_EQ(v2["version"], 2);
+    const auto errors = validate(v2);
+    EXPECT_TRUE(errors.empty()) << errors.front();
+    EXPECT_EQ(bench_json(bench_from_json(v2)), v2);
 }
 
 TEST(BenchJson, TheEmbeddedSchemaIsTheCommittedOne) {
@@ -376,7 +592,7 @@ TEST(BenchText, ColumnsAreAligned) {
     int rows = 0;
     while (std::getline(in, line)) {
         if (line.find("OPS/S") != std::string::npos) {
-            median_end = line.find("MEDIAN") + 6;
+            median_end = line.find("MED(MED)") + 8;
             continue;
         }
         if (median_end == 0 || line.rfind("  ", 0) != 0 || line.size() < median_end)

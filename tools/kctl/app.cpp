@@ -85,6 +85,14 @@ std::string describe(const kctl::error& e) {
     return what;
 }
 
+/// "auto" and every concrete transport, from libkctl's names.
+std::vector<std::string> transport_names() {
+    std::vector<std::string> names{std::string(to_string(kctl::transport_kind::automatic))};
+    for (const kctl::transport_kind k : kctl::concrete_transports)
+        names.emplace_back(to_string(k));
+    return names;
+}
+
 void add_global_options(CLI::App& app, globals& g) {
     app.add_option("-d,--device", g.device,
                    "Device: 0, kdemo0, /dev/kdemo0, /dev/kdemo/kdemo0 or its sysfs path "
@@ -92,7 +100,7 @@ void add_global_options(CLI::App& app, globals& g) {
         ->envname("KCTL_DEVICE");
     app.add_option("-t,--transport", g.transport,
                    "Transport (default: $KCTL_TRANSPORT, else auto: the fastest usable)")
-        ->check(CLI::IsMember({"auto", "ioctl", "sysfs", "proc", "mmap", "netlink", "uring"}))
+        ->check(CLI::IsMember(transport_names()))
         ->envname("KCTL_TRANSPORT");
     app.add_flag("-j,--json", g.json, "Print one JSON document on stdout");
     app.add_flag("-v,--verbose", g.verbose, "Say which transport serves each operation, and why");

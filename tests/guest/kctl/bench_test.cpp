@@ -57,12 +57,20 @@ class KctlBench : public KctlTest {
     static void expect_sane(const json& row) {
         SCOPED_TRACE(row.dump());
         ASSERT_EQ(row["status"], "ok");
-        for (const char* k : {"median_ns", "mean_ns", "p99_ns", "min_ns", "max_ns", "ops_per_s"}) {
+        for (const char* k : {"median_of_medians_ns", "median_of_means_ns", "group_p99_ns",
+                              "min_sample_median_ns", "max_sample_median_ns", "ops_per_s"}) {
             ASSERT_TRUE(row[k].is_number()) << k;
             EXPECT_TRUE(std::isfinite(row[k].get<double>())) << k;
             EXPECT_GT(row[k].get<double>(), 0) << k;
         }
         EXPECT_GE(row["samples"].get<int>(), 3);
+        // one median and one mean per sample, each between the row's extremes
+        ASSERT_EQ(row["sample_medians_ns"].size(), row["samples"].get<std::size_t>());
+        ASSERT_EQ(row["sample_means_ns"].size(), row["samples"].get<std::size_t>());
+        for (const auto& m : row["sample_medians_ns"]) {
+            EXPECT_GE(m.get<double>(), row["min_sample_median_ns"].get<double>());
+            EXPECT_LE(m.get<double>(), row["max_sample_median_ns"].get<double>());
+        }
         EXPECT_GE(row["ops"].get<long long>(), 1);
         if (!row["ratio_to_null_ioctl"].is_null()) {
             EXPECT_TRUE(std::isfinite(row["ratio_to_null_ioctl"].get<double>()));
@@ -89,13 +97,20 @@ TEST_F(KctlBench, EveryRowAsRoot) {
         SCOPED_TRACE(t.dump());
         ASSERT_TRUE(t["ratio"].is_number()) << "every target measured";
         EXPECT_TRUE(std::isfinite(t["ratio"].get<double>()));
-        EXPECT_TRUE(t["met"].is_boolean());
+        ASSERT_TRUE(t["ci_low"].is_number() && t["ci_high"].is_number()) << "an interval";
+        EXPECT_LE(t["ci_low"].get<double>(), t["ratio"].get<double>());
+        EXPECT_GE(t["ci_high"].get<double>(), t["ratio"].get<double>());
+        EXPECT_TRUE(t["verdict"] == "met" || t["verdict"] == "not-met" ||
+                    t["verdict"] == "inconclusive");
     }
     const json& env = doc["environment"];
     EXPECT_EQ(env["device"]["name"], "kdemo0");
     EXPECT_EQ(env["device"]["msg_max"], kKctlConfig.msg_max);
     EXPECT_EQ(env["user"]["can_write"], true);
     EXPECT_FALSE(env["kernel"]["release"].get<std::string>().empty());
+    EXPECT_FALSE(env["build_type"].get<std::string>().empty());
+    EXPECT_TRUE(env["cpu"]["measuring_cpu"].is_number()) << "the measuring thread was pinned";
+    EXPECT_FALSE(env["clock"]["group_clock_reason"].get<std::string>().empty());
 
     // Left usable: the message as it was, the accumulator reset, every transport working.
     EXPECT_EQ(get_msg(ro.get()), "before the bench");

@@ -71,20 +71,27 @@ struct options {
 };
 
 /// Latency statistics of one row, in nanoseconds per operation (threads: per operation of
-/// one thread). Each sample runs its operations in timed groups of `group` (group 1:
-/// every operation is timed on its own).
+/// one thread). Each sample (one per round) runs its operations in timed groups of `group`
+/// (group 1: every operation is timed on its own); wakeup rows time every event. The names
+/// say what each figure is a statistic of.
 struct statistics {
-    /// Median over the samples of each sample's median group time per operation (wakeup:
-    /// the median of all events). Robust against the rare interrupted group.
-    double median_ns = 0;
-    /// Median over the samples of each sample's mean time per operation: the throughput
-    /// view, interruptions included (wakeup: of the events' means).
-    double mean_ns = 0;
-    /// 99th percentile (nearest rank) of the group times per operation over all samples
-    /// (wakeup: of all events), from a histogram (class histogram: within 0.4%).
-    double p99_ns = 0;
-    double min_ns = 0;  ///< smallest per-sample median (wakeup: fastest event)
-    double max_ns = 0;  ///< largest per-sample median (wakeup: slowest event)
+    /// Per sample, in round order: the median over the sample's groups of the group time per
+    /// operation (wakeup: the median of the sample's events). What the targets' per-round
+    /// ratios divide.
+    std::vector<double> sample_medians_ns;
+    /// Per sample: the sample's mean time per operation (its loop time / its operations):
+    /// the throughput view, interruptions and deferred work included (wakeup: of its events).
+    std::vector<double> sample_means_ns;
+    /// The median of sample_medians_ns. Robust against the rare interrupted group.
+    double median_of_medians_ns = 0;
+    /// The median of sample_means_ns.
+    double median_of_means_ns = 0;
+    /// 99th percentile (nearest rank) of the group times per operation over all samples: a
+    /// percentile of group averages, of single operations only when group is 1 (wakeup: of
+    /// all events). From a histogram (class histogram: within 0.4%).
+    double group_p99_ns = 0;
+    double min_sample_median_ns = 0;  ///< smallest of sample_medians_ns
+    double max_sample_median_ns = 0;  ///< largest of sample_medians_ns
     std::uint32_t samples = 0;
     std::uint64_t ops = 0;    ///< operations timed, over all samples and threads
     std::uint32_t group = 1;  ///< operations per timed group
@@ -101,46 +108,126 @@ enum class row_status : std::uint8_t {
 /// "planned", "ok", "skipped", "failed".
 std::string_view to_string(row_status s) noexcept;
 
-/// One row of the report.
+/// How a row does its operation.
+enum class variant : std::uint8_t {
+    libkctl,          ///< through kctl::device (or kctl::batch)
+    raw,              ///< the bare system call or memory read, without libkctl
+    kept_open,        ///< file rows: pread() on a descriptor kept open
+    open_read_close,  ///< file rows: open(), read(), close() per read
+    get,              ///< message rows: get-msg
+    set,              ///< message rows: set-msg
+    same_cpu,         ///< wakeup rows: the poller on the changer's CPU
+    other_cpu,        ///< wakeup rows: the poller on another CPU
+    sqpoll,           ///< submit rows: io_uring with a kernel thread polling the queue
+};
+
+/// "libkctl", "raw", "kept-open", "open-read-close", "get", "set", "same-cpu", "other-cpu",
+/// "sqpoll".
+std::string_view to_string(variant v) noexcept;
+/// The variant with this name, or nullopt.
+std::optional<variant> parse_variant(std::string_view name) noexcept;
+
+/// Which floor a floor row is: the reference every ratio is measured against.
+enum class floor_kind : std::uint8_t {
+    none,          ///< not a floor
+    null_syscall,  ///< syscall(SYS_getppid): transport "syscall", op "null" in the JSON
+    null_ioctl,    ///< an unknown ioctl on the node (ENOTTY): transport "ioctl", op "null"
+};
+
+/// One row of the report. What it measures is typed (transport, op, variant, floor); the
+/// names are for the JSON and the table only.
 struct row {
     std::string id;  ///< stable: "floor.null-ioctl", "ioctl.sum", "batch.ioctl.4096", ...
     bench::section section = section::operation;
-    std::string label;        ///< for people: "ioctl sum", "proc info (open/read/close)"
-    std::string transport;    ///< "mmap", "ioctl", "sysfs", "proc" or "syscall"
-    std::string op;           ///< an operation name ("sum", "get-msg", ...) or "null"
-    std::string variant;      ///< "libkctl", "raw", "kept-open", "open-read-close", "get", "set"
+    std::string label;  ///< for people: "ioctl sum", "proc info (open/read/close)"
+    /// The transport (floors: the null ioctl's ioctl; the null syscall has none, ignored).
+    transport_kind transport = transport_kind::ioctl;
+    operation op = operation::sum;  ///< the operation (floors: none, ignored)
+    bench::variant variant = variant::libkctl;
+    floor_kind floor = floor_kind::none;
     std::uint64_t param = 0;  ///< values per call (batch), bytes (message), threads; else 0
     double weight = 1;        ///< share of the run's time
     row_status status = row_status::planned;
     std::string note;  ///< why it was skipped or failed, or a remark
     statistics stats;
-    /// 1e9 / median_ns; threads: all threads' operations per second of wall time (median
+    /// 1e9 / median_of_medians_ns; threads: all threads' operations per second of wall time (median
     /// over the samples), as the threads share the CPUs.
     double ops_per_s = 0;
     /// values/s (batch: ops_per_s x param) or bytes/s (message); 0 elsewhere.
     double items_per_s = 0;
     std::string items;  ///< "values", "bytes" or ""
-    /// median_ns / the null ioctl's median_ns; nullopt if either was not measured.
+    /// median_of_medians_ns / the null ioctl's; nullopt if either was not measured.
     std::optional<double> ratio_to_null_ioctl;
     double time_s = 0;  ///< how long the row ran: warm-up, calibration and samples
 
     bool measured() const noexcept { return status == row_status::measured; }
 };
 
+/// The row's transport as the JSON names it: "syscall" for the null-syscall floor.
+std::string_view transport_name(const row& r) noexcept;
+/// The row's operation as the JSON names it: "null" for the floors.
+std::string_view op_name(const row& r) noexcept;
+
+/// What a target divides.
+enum class quantity : std::uint8_t {
+    median,            ///< sample medians: numerator / denominator
+    mean,              ///< sample means: numerator / denominator
+    mean_over_median,  ///< the numerator's sample mean over the denominator's sample median
+                       ///< (with one row on both sides: how bimodal it is)
+    items_per_s,       ///< throughputs (values/s, bytes/s): numerator / denominator
+};
+
+/// "sample_median_ns", "sample_mean_ns", "sample_mean_over_median", "items_per_s".
+std::string_view to_string(quantity q) noexcept;
+
+/// How a target came out.
+enum class verdict : std::uint8_t {
+    not_measured,  ///< a row was not measured: no ratio
+    met,           ///< the whole confidence interval meets the goal
+    not_met,       ///< the whole confidence interval misses the goal
+    inconclusive,  ///< the interval straddles the goal: this run cannot tell
+};
+
+/// "not-measured", "met", "not-met", "inconclusive".
+std::string_view to_string(verdict v) noexcept;
+
+/// A confidence interval.
+struct interval {
+    double low = 0;
+    double high = 0;
+    /// The confidence it has (e.g. 0.965): order statistics give only discrete levels, the
+    /// smallest one at least the one asked for; fewer than 6 values cannot reach 95%, their
+    /// interval is [min, max] at 1 - 2^(1-n).
+    double level = 0;
+};
+
+/// A distribution-free confidence interval of the median of `v` at `confidence` (or the
+/// next level above it): [v(k), v(n+1-k)] of the sorted values, k the largest rank with
+/// P(Binomial(n, 1/2) < k) <= (1 - confidence) / 2. nullopt if `v` is empty.
+std::optional<interval> median_interval(std::vector<double> v, double confidence = 0.95);
+
+/// The verdict on `goal` (ratio >= goal if `at_least`, else ratio <= goal) of an interval:
+/// met or not-met if the whole interval is on one side, else inconclusive.
+verdict judge(const interval& ci, bool at_least, double goal) noexcept;
+
 /// A goal of the project, as a ratio of two rows' figures measured in the same run.
+///
+/// Rounds interleave the rows, so sample i of the numerator and sample i of the
+/// denominator ran moments apart: their ratio is one per-round ratio, and the target's
+/// ratio is the median of the per-round ratios, with a 95% distribution-free confidence
+/// interval of that median (median_interval()). A report read back from a version-1
+/// document has no samples: its ratio divides the rows' medians and has no interval.
 struct target {
     std::string id;           ///< "ioctl-sum-vs-null-ioctl", ...
     std::string description;  ///< "ioctl sum within 1.3x of the null ioctl"
     std::string numerator;    ///< row ids
     std::string denominator;
-    /// What is divided: "median_ns" or "mean_ns" (times: numerator / denominator),
-    /// "mean_over_median" (the numerator's mean over the denominator's median: with one row
-    /// on both sides, how bimodal it is) or "items_per_s" (throughputs, e.g. values/s).
-    std::string quantity;
+    bench::quantity quantity = quantity::median;
     bool at_least = false;  ///< the goal is ratio >= goal (else ratio <= goal)
     double goal = 0;
     std::optional<double> ratio;  ///< nullopt if a row was not measured
-    std::optional<bool> met;
+    std::optional<interval> ci;   ///< nullopt without per-round ratios
+    bench::verdict verdict = verdict::not_measured;
 };
 
 /// Where the run happened.
@@ -158,7 +245,10 @@ struct environment {
     std::string clocksource;               ///< the kernel's current clocksource
     double clock_ns = 0;                   ///< cost of one clock_gettime(CLOCK_MONOTONIC)
     std::string tick;                      ///< the group clock: "tsc" (rdtsc) or "monotonic"
-    double tick_ns = 0;                    ///< cost of one group clock read
+    /// Why that group clock: the TSC needs the constant_tsc and nonstop_tsc flags (a rate
+    /// that neither follows the frequency nor stops in idle states) and rdtsc allowed.
+    std::string tick_reason;
+    double tick_ns = 0;                              ///< cost of one group clock read
     std::map<std::string, std::string> mitigations;  ///< /sys/devices/system/cpu/vulnerabilities
     unsigned uid = 0, euid = 0;
     std::string device, node;
@@ -170,6 +260,11 @@ struct environment {
     std::string null_ioctl;       ///< "_IO(0xDE, 0xFF)"
     std::string library_version;  ///< kctl::version()
     std::string git_revision;     ///< `git describe --always --dirty` of the build, or "unknown"
+    std::string build_type;       ///< CMAKE_BUILD_TYPE of the build ("RelWithDebInfo", ...)
+    /// The CPU the measuring thread was pinned to (-1: not pinned). Threads rows pin thread i
+    /// to the i-th CPU the run may use; wakeup rows pin the changer here and the waiter here
+    /// (same-cpu) or on the next CPU (other-cpu).
+    int measuring_cpu = -1;
 };
 
 /// A whole run.
@@ -190,6 +285,15 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
 
 /// The project's targets, evaluated on `rows` (rows not there or not measured: no ratio).
 std::vector<target> evaluate_targets(std::span<const row> rows);
+
+/// The group clock for a CPU with these /proc/cpuinfo flags (space-separated) on which
+/// rdtsc is allowed or not: "tsc" only with constant_tsc and nonstop_tsc, else "monotonic";
+/// and the reason, for the report.
+struct clock_choice {
+    bool tsc = false;
+    std::string reason;
+};
+clock_choice choose_group_clock(std::string_view cpu_flags, bool rdtsc_allowed);
 
 /// Runs the benchmark on the device. Throws kctl::error if the device cannot be found or
 /// nothing about it can be read; rows that cannot run (no permission, no such transport) are
