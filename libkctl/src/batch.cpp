@@ -16,6 +16,8 @@
 #include "entry_data.hpp"
 #include "fd.hpp"
 #include "info_data.hpp"
+#include "make.hpp"
+#include "options.hpp"
 #include "transport.hpp"
 #include "uring_ring.hpp"
 
@@ -53,7 +55,8 @@ struct dev_rec {
 
 class batch_impl {
   public:
-    explicit batch_impl(batch_options o) : opts_(std::move(o)) {
+    explicit batch_impl(const batch_options& o)
+        : opts_{o.transport(), o.fallback(), o.sqpoll_idle_ms(), o.depth(), o.log()} {
         opts_.depth = std::clamp(opts_.depth, 1U, 4096U);
     }
 
@@ -228,7 +231,7 @@ class batch_impl {
                 if (!r.error) {
                     auto data = std::make_shared<info_data>();
                     r.error = fill_info(*o.kinfo, *data);
-                    r.info = kctl::info(std::move(data));
+                    r.info = make::info(std::move(data));
                 }
                 break;
             default:
@@ -282,7 +285,7 @@ class batch_impl {
         batch_result& r = results_[i];
         try {
             if (!d.fallback)
-                d.fallback.emplace(d.entry, open_options{kind, opts_.log});
+                d.fallback.emplace(d.entry, open_options().set_transport(kind).set_log(opts_.log));
             device& dv = *d.fallback;
             switch (o.op) {
                 case operation::sum:
@@ -316,7 +319,7 @@ class batch_impl {
         }
     }
 
-    batch_options opts_;
+    batch_settings opts_;
     std::vector<op_rec> ops_;
     std::vector<dev_rec> devs_;
     std::vector<batch_result> results_;
@@ -330,8 +333,7 @@ class batch_impl {
 
 namespace kctl {
 
-batch::batch(batch_options options)
-    : impl_(std::make_unique<detail::batch_impl>(std::move(options))) {}
+batch::batch(const batch_options& options) : impl_(std::make_unique<detail::batch_impl>(options)) {}
 batch::~batch() = default;
 batch::batch(batch&& other) noexcept = default;
 batch& batch::operator=(batch&& other) noexcept = default;

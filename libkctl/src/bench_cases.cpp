@@ -155,7 +155,7 @@ struct lib_op : op_base {
             }
         }
         if (own_device) {
-            mine = std::make_unique<kctl::device>(ctx->entry, open_options{kind, {}});
+            mine = std::make_unique<kctl::device>(ctx->entry, open_options().set_transport(kind));
             dev = mine.get();
         } else {
             dev = &ctx->device(kind);
@@ -231,10 +231,10 @@ class submit_runner final : public runner {
         if (Op == operation::add && !ctx_->can_write_acc)
             return EACCES;
         kctl::batch_options o;
-        o.transport = kind_;
-        o.fallback = kind_;
-        o.sqpoll_idle_ms = sqpoll_ms_;
-        o.depth = static_cast<unsigned>(n_);
+        o.set_transport(kind_)
+            .set_fallback(kind_)
+            .set_sqpoll_idle_ms(sqpoll_ms_)
+            .set_depth(static_cast<unsigned>(n_));
         b_ = std::make_unique<kctl::batch>(std::move(o));
         for (std::size_t i = 0; i < n_; ++i) {
             if constexpr (Op == operation::add)
@@ -697,7 +697,7 @@ context::context(kctl::device_entry e) : entry(std::move(e)), admin(entry) {}
 kctl::device& context::device(transport_kind kind) {
     auto& d = devices_.at(static_cast<std::size_t>(kind));
     if (!d)
-        d = std::make_unique<kctl::device>(entry, open_options{kind, {}});
+        d = std::make_unique<kctl::device>(entry, open_options().set_transport(kind));
     return *d;
 }
 

@@ -8,6 +8,7 @@
 #include "device_core.hpp"
 #include "entry_data.hpp"
 #include "info_data.hpp"
+#include "make.hpp"
 #include "snapshot.hpp"
 #include "watch_impl.hpp"
 
@@ -27,16 +28,16 @@ device& device::operator=(device&& other) noexcept {
     return *this;
 }
 
-device::device(const device_entry& entry, open_options options) {
+device::device(const device_entry& entry, const open_options& options) {
     auto make = [](transport_kind kind, const detail::entry_data& e) {
         return detail::make_transport(kind, e);
     };
-    core_ = std::make_shared<device_core>(entry, options.transport, std::move(make),
-                                          std::move(options.log));
+    core_ =
+        std::make_shared<device_core>(entry, options.transport(), std::move(make), options.log());
 }
 
-device device::open(std::string_view name, open_options options) {
-    return device(find_device(name), std::move(options));
+device device::open(std::string_view name, const open_options& options) {
+    return device(find_device(name), options);
 }
 
 void device::close() noexcept {
@@ -119,7 +120,7 @@ kctl::info device::info() {
         *data = {};
         return t.info(*data);
     });
-    return kctl::info(std::move(data));
+    return detail::make::info(std::move(data));
 }
 
 watcher device::watch() {

@@ -2,6 +2,7 @@
 #include "device_core.hpp"
 
 #include "entry_data.hpp"
+#include "make.hpp"
 
 namespace kctl::detail {
 
@@ -47,7 +48,7 @@ bool device_core::reprobe() {
     reprobe_(*fresh);
     if (fresh->usable.err == entry_.data().usable.err)
         return false;
-    entry_ = device_entry(std::move(fresh));
+    entry_ = make::entry(std::move(fresh));
     // Kept, not closed: kctl::device may still read the old snapshot page inline.
     for (auto& t : transports_)
         if (t)

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "entry_data.hpp"
+#include "make.hpp"
 #include "resolve.hpp"
 #include "udev_ptr.hpp"
 
@@ -42,7 +43,7 @@ device_entry make_entry(udev_device* dev) {
     e->major = ::major(devnum);
     e->minor = ::minor(devnum);
     probe(*e);
-    return device_entry(std::move(e));
+    return make::entry(std::move(e));
 }
 
 bool in_subsystem(udev_device* dev) {
@@ -71,8 +72,6 @@ udev_device_ptr from_path(udev* u, const std::string& path) {
 using namespace detail;
 
 device_entry::device_entry() : data_(std::make_shared<const entry_data>()) {}
-device_entry::device_entry(std::shared_ptr<const entry_data> data) noexcept
-    : data_(std::move(data)) {}
 
 const std::string& device_entry::name() const noexcept {
     return data_->name;

@@ -50,7 +50,6 @@ const detail::info_data empty_info;
 }
 
 info::info() = default;
-info::info(std::shared_ptr<const detail::info_data> data) noexcept : data_(std::move(data)) {}
 
 bool info::has(info_field field) const noexcept {
     return data_ && data_->has(field);

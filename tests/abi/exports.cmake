@@ -1,5 +1,7 @@
 # cmake -DNM=nm -DLIB=libkctl.so -P exports.cmake: fails on any exported symbol that is not
-# the public kctl:: API at version KCTL_1.0.
+# the public kctl:: API at version KCTL_1.0, and on any whose demangled name mentions
+# kctl::detail:: (a public function taking or returning a private type, such as a
+# constructor from the library's internal data: private and KCTL_LOCAL instead).
 execute_process(COMMAND ${NM} -D --defined-only --with-symbol-versions ${LIB}
   OUTPUT_VARIABLE raw RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
@@ -26,7 +28,14 @@ foreach(line IN LISTS lines)
     list(APPEND bad "${sym}")
   endif()
 endforeach()
+foreach(name IN LISTS names)
+  if(name MATCHES "kctl::detail::")
+    string(REGEX REPLACE "^[0-9a-f]* [A-Za-z] " "" name "${name}")
+    list(APPEND bad "${name}")
+  endif()
+endforeach()
 if(bad)
+  list(REMOVE_DUPLICATES bad)
   list(JOIN bad "\n  " text)
   message(FATAL_ERROR "libkctl exports what is not its public API:\n  ${text}")
 endif()

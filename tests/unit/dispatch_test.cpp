@@ -12,6 +12,7 @@
 
 #include "device_core.hpp"
 #include "entry_data.hpp"
+#include "make.hpp"
 
 namespace kctl::detail {
 namespace {
@@ -54,7 +55,7 @@ struct harness {
                 e.usable = *reprobed_;
         };
         core_.emplace(
-            device_entry(data_), requested, make,
+            detail::make::entry(data_), requested, make,
             [this](std::string_view line) { log_.emplace_back(line); }, reprobe);
         return *core_;
     }

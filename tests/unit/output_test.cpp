@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "info_data.hpp"
+#include "make.hpp"
 #include "output.hpp"
 
 namespace kctl::cli {
@@ -28,7 +29,7 @@ kctl::info full_info() {
                                info_field::ioctl_ops, info_field::sysfs_ops, info_field::proc_ops,
                                info_field::netlink_ops, info_field::uring_ops, info_field::random})
         d->set(f, 3);
-    return kctl::info(d);
+    return detail::make::info(d);
 }
 
 TEST(ListOutput, JsonHasNodeNumbersAndTransportAccess) {
@@ -122,7 +123,7 @@ TEST(InfoOutput, MissingFieldsAreNullAndDash) {
     auto d = std::make_shared<detail::info_data>();
     d->set(info_field::device, std::string("kdemo0"));
     d->set(info_field::sum, 5);
-    const kctl::info partial(d);
+    const kctl::info partial = detail::make::info(d);
     const json j = info_json(partial);
     EXPECT_TRUE(j.at("driver").is_null());
     EXPECT_TRUE(j.at("msg_len").is_null());

@@ -4,6 +4,7 @@
 
 #include "device_core.hpp"
 #include "entry_data.hpp"
+#include "make.hpp"
 #include "watch_impl.hpp"
 
 namespace kctl::detail {
@@ -59,7 +60,7 @@ std::shared_ptr<device_core> core_of(fake_state& s) {
     auto e = std::make_shared<entry_data>();
     e->name = "kdemo0";
     return std::make_shared<device_core>(
-        device_entry(e), transport_kind::sysfs,
+        detail::make::entry(e), transport_kind::sysfs,
         [&s](transport_kind, const entry_data&) { return std::make_unique<scripted_transport>(s); },
         nullptr);
 }
@@ -99,7 +100,7 @@ TEST(WatchMoment, AForkedCoreSharesNoTransportWithItsOrigin) {
     auto e = std::make_shared<entry_data>();
     e->name = "kdemo0";
     device_core core(
-        device_entry(e), transport_kind::sysfs,
+        detail::make::entry(e), transport_kind::sysfs,
         [&s, &made](transport_kind, const entry_data&) {
             ++made;
             return std::make_unique<scripted_transport>(s);

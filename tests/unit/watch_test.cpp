@@ -8,6 +8,7 @@
 
 #include "chooser.hpp"
 #include "entry_data.hpp"
+#include "make.hpp"
 #include "temp_dir.hpp"
 
 namespace kctl {
@@ -20,7 +21,7 @@ device_entry fake_entry(const test::temp_dir& dir) {
     e->syspath = dir.path();
     e->procdir = dir / "no-proc";
     detail::probe(*e);
-    return device_entry(e);
+    return detail::make::entry(e);
 }
 
 class FakeSysfsDevice : public testing::Test {

@@ -10,18 +10,19 @@
 #include <iostream>
 #include <vector>
 
+#include "cli_dump.hpp"
 #include "context.hpp"
 
 namespace kctl::cli {
 
 kctl::device context::open_device() const {
     kctl::open_options options;
-    options.transport = *kctl::parse_transport(g.transport);  // checked by CLI11
+    options.set_transport(*kctl::parse_transport(g.transport));  // checked by CLI11
     if (g.verbose) {
         std::ostream& err = streams.err;
-        options.log = [&err](std::string_view line) { err << "kctl: " << line << '\n'; };
+        options.set_log([&err](std::string_view line) { err << "kctl: " << line << '\n'; });
     }
-    return kctl::device::open(g.device, std::move(options));
+    return kctl::device::open(g.device, options);
 }
 
 void context::run_later(std::string name, std::function<int()> fn) {
@@ -97,6 +98,7 @@ void add_global_options(CLI::App& app, globals& g) {
     app.add_option("-d,--device", g.device,
                    "Device: 0, kdemo0, /dev/kdemo0, /dev/kdemo/kdemo0 or its sysfs path "
                    "(default: $KCTL_DEVICE, else kdemo0)")
+        ->type_name("DEVICE")
         ->envname("KCTL_DEVICE");
     app.add_option("-t,--transport", g.transport,
                    "Transport (default: $KCTL_TRANSPORT, else auto: the fastest usable)")
@@ -117,6 +119,11 @@ int run(int argc, const char* const* argv, io& streams) {
     app.require_subcommand(0, 1);
     app.fallthrough();  // global options may also follow the command
     add_global_options(app, ctx.g);
+    std::string dump_format;  // hidden: what the build makes the completion and man pages of
+    app.add_option("--dump-cli", dump_format)
+        ->check(CLI::IsMember(
+            std::vector<std::string>(std::begin(dump_formats), std::end(dump_formats))))
+        ->group("");
 
     add_list_command(app, ctx);
     add_msg_commands(app, ctx);
@@ -128,12 +135,17 @@ int run(int argc, const char* const* argv, io& streams) {
     add_bench_command(app, ctx);
     add_metrics_command(app, ctx);
     add_batch_command(app, ctx);
+    add_schema_command(app, ctx);
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int status = app.exit(e, streams.out, streams.err);
         return status == 0 ? exit_ok : exit_usage;
+    }
+    if (!dump_format.empty()) {
+        streams.out << dump_cli(app, dump_format) << std::flush;
+        return exit_ok;
     }
     if (app.get_subcommands().empty()) {
         streams.err << "A subcommand is required\nRun with --help for more information.\n";

@@ -151,16 +151,15 @@ std::string result_text(const entry& e, const kctl::batch_result& r) {
 }
 
 json result_json(const entry& e, const std::string& device, const kctl::batch_result& r) {
-    json j = {{"line", e.line},
-              {"command", e.command},
-              {"device", device},
-              {"transport", std::string(to_string(r.transport))},
+    json j = {{"format", "kctl-batch"}, {"version", json_version},
+              {"line", e.line},         {"command", e.command},
+              {"device", device},       {"transport", std::string(to_string(r.transport))},
               {"ok", r.error == 0}};
     if (r.error != 0) {
         const char* name = strerrorname_np(r.error);
         j["errno"] = r.error;
         j["error"] = name ? name : std::to_string(r.error);
-        j["message"] = std::strerror(r.error);
+        j["strerror"] = std::strerror(r.error);  // not "message": get-msg's field
         return j;
     }
     if (e.command == "sum")
@@ -199,12 +198,12 @@ int run_batch(context& ctx, const std::string& file) {
 
     kctl::batch_options o;
     const kctl::transport_kind t = *kctl::parse_transport(ctx.g.transport);
-    o.transport = t == kctl::transport_kind::automatic ? kctl::transport_kind::uring : t;
+    o.set_transport(t == kctl::transport_kind::automatic ? kctl::transport_kind::uring : t);
     if (ctx.g.verbose) {
         std::ostream& err = ctx.streams.err;
-        o.log = [&err](std::string_view l) { err << "kctl: " << l << '\n'; };
+        o.set_log([&err](std::string_view l) { err << "kctl: " << l << '\n'; });
     }
-    kctl::batch b(std::move(o));
+    kctl::batch b(o);
 
     // Each device is looked up once; a name that finds none fails its lines only.
     std::map<std::string, std::optional<kctl::device_entry>> devices;

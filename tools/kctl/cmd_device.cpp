@@ -13,14 +13,10 @@ namespace kctl::cli {
 
 namespace {
 
-/// Prints the JSON form with --json, else the text form.
-int print(const context& ctx, const json& j, const std::string& text) {
-    ctx.streams.out << (ctx.g.json ? dump(j) + '\n' : text) << std::flush;
+/// Prints the JSON form (format kctl-COMMAND) with --json, else the text form.
+int print(const context& ctx, std::string_view command, const json& j, const std::string& text) {
+    ctx.streams.out << (ctx.g.json ? dump(document(command, j)) + '\n' : text) << std::flush;
     return exit_ok;
-}
-
-json done(const kctl::device& d) {
-    return {{"device", d.entry().name()}};
 }
 
 }  // namespace
@@ -31,7 +27,7 @@ void add_list_command(CLI::App& app, context& ctx) {
             std::vector<device_row> rows;
             for (const kctl::device_entry& e : kctl::list_devices())
                 rows.push_back(make_row(e));
-            return print(ctx, list_json(rows), list_text(rows));
+            return print(ctx, "list", list_json(rows), list_text(rows));
         });
     });
 }
@@ -44,7 +40,7 @@ void add_msg_commands(CLI::App& app, context& ctx) {
         ctx.run_later("get-msg", [&ctx, no_newline] {
             kctl::device d = ctx.open_device();
             const std::string msg = d.get_msg();
-            return print(ctx, msg_json(msg), *no_newline ? msg : msg + '\n');
+            return print(ctx, "get-msg", msg_json(msg), *no_newline ? msg : msg + '\n');
         });
     });
 
@@ -58,9 +54,7 @@ void add_msg_commands(CLI::App& app, context& ctx) {
                 text->assign(std::istreambuf_iterator<char>(ctx.streams.in), {});
             kctl::device d = ctx.open_device();
             d.set_msg(*text);
-            json j = done(d);
-            j["length"] = text->size();
-            return print(ctx, j, "");
+            return print(ctx, "set-msg", set_msg_json(d.entry().name(), text->size()), "");
         });
     });
 }
@@ -84,16 +78,14 @@ void add_accumulator_commands(CLI::App& app, context& ctx) {
                 kctl::parse_number((*numbers)[i], values[i]);
             kctl::device d = ctx.open_device();
             d.add(values);
-            json j = done(d);
-            j["values"] = values.size();
-            return print(ctx, j, "");
+            return print(ctx, "add", add_json(d.entry().name(), values.size()), "");
         });
     });
 
     app.add_subcommand("sum", "Print sum, count and generation")->callback([&ctx] {
         ctx.run_later("sum", [&ctx] {
             const kctl::sum_result s = ctx.open_device().sum();
-            return print(ctx, sum_json(s), sum_text(s));
+            return print(ctx, "sum", sum_json(s), sum_text(s));
         });
     });
 
@@ -101,7 +93,7 @@ void add_accumulator_commands(CLI::App& app, context& ctx) {
         ctx.run_later("reset", [&ctx] {
             kctl::device d = ctx.open_device();
             d.reset();
-            return print(ctx, done(d), "");
+            return print(ctx, "reset", reset_json(d.entry().name()), "");
         });
     });
 }
@@ -110,7 +102,7 @@ void add_info_command(CLI::App& app, context& ctx) {
     app.add_subcommand("info", "Print the device information")->callback([&ctx] {
         ctx.run_later("info", [&ctx] {
             const kctl::info i = ctx.open_device().info();
-            return print(ctx, info_json(i), info_text(i));
+            return print(ctx, "info", {{"info", info_json(i)}}, info_text(i));
         });
     });
 }

@@ -42,10 +42,11 @@ collection collect(const context& ctx) {
     }
 
     kctl::open_options options;
-    options.transport = *kctl::parse_transport(ctx.g.transport);  // checked by CLI11
+    options.set_transport(*kctl::parse_transport(ctx.g.transport));  // checked by CLI11
     if (ctx.g.verbose) {
         std::ostream& err = ctx.streams.err;
-        options.log = [&err](std::string_view line) { err << "kctl: metrics: " << line << '\n'; };
+        options.set_log(
+            [&err](std::string_view line) { err << "kctl: metrics: " << line << '\n'; });
     }
     for (const kctl::device_entry& e : entries) {
         try {

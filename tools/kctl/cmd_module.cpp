@@ -84,8 +84,8 @@ int load(const context& ctx, const module_options& o) {
                                               nullptr),
               name);
     }
-    const json j = {{"module", name}, {"loaded", true}};
-    ctx.streams.out << (ctx.g.json ? dump(j) + '\n' : "") << std::flush;
+    const json j = module_json(name, true);
+    ctx.streams.out << (ctx.g.json ? dump(document("module", j)) + '\n' : "") << std::flush;
     return exit_ok;
 }
 
@@ -97,8 +97,8 @@ int unload(const context& ctx) {
     if (kmod_module_get_initstate(mod.get()) < 0)
         throw failure(ENOENT, std::string(module_name) + " is not loaded");
     check(kmod_module_remove_module(mod.get(), 0), module_name);
-    const json j = {{"module", module_name}, {"loaded", false}};
-    ctx.streams.out << (ctx.g.json ? dump(j) + '\n' : "") << std::flush;
+    const json j = module_json(module_name, false);
+    ctx.streams.out << (ctx.g.json ? dump(document("module", j)) + '\n' : "") << std::flush;
     return exit_ok;
 }
 

@@ -35,7 +35,7 @@ int apply(const context& ctx, bool install, bool dry_run) {
         text += (dry_run && s.changes ? "would: " : "") + s.text + '\n';
     }
     const json j = {{"dry_run", dry_run}, {"steps", list}};
-    ctx.streams.out << (ctx.g.json ? dump(j) + '\n' : text) << std::flush;
+    ctx.streams.out << (ctx.g.json ? dump(document("udev", j)) + '\n' : text) << std::flush;
     return exit_ok;
 }
 

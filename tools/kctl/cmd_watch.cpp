@@ -37,7 +37,8 @@ int watch(const context& ctx, const watch_options& o) {
         if (!now)
             return (seen == 0 || o.count != 0) ? exit_failure : exit_ok;
         const change c = diff(before, *now, system_clock::now());
-        ctx.streams.out << (ctx.g.json ? dump(change_json(c)) + '\n' : change_text(c))
+        ctx.streams.out << (ctx.g.json ? dump(document("watch", change_json(c))) + '\n'
+                                       : change_text(c))
                         << std::flush;
         ++seen;
     }

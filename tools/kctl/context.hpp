@@ -71,6 +71,7 @@ void add_module_command(CLI::App& app, context& ctx);
 void add_bench_command(CLI::App& app, context& ctx);
 void add_metrics_command(CLI::App& app, context& ctx);
 void add_batch_command(CLI::App& app, context& ctx);
+void add_schema_command(CLI::App& app, context& ctx);
 
 /// Runs kctl; returns the exit status. args[0] is the program name.
 int run(int argc, const char* const* argv, io& streams);

@@ -11,6 +11,13 @@ std::string dump(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+json document(std::string_view command, const json& body) {
+    json j = {{"format", "kctl-" + std::string(command)}, {"version", json_version}};
+    for (const auto& [k, v] : body.items())
+        j[k] = v;
+    return j;
+}
+
 std::string quote(std::string_view bytes) {
     std::string out = "\"";
     for (const char ch : bytes) {
@@ -117,6 +124,22 @@ json msg_json(std::string_view message) {
     return {{"message", std::string(message)},
             {"message_base64", base64(message)},
             {"length", message.size()}};
+}
+
+json set_msg_json(std::string_view device, std::size_t length) {
+    return {{"device", std::string(device)}, {"length", length}};
+}
+
+json add_json(std::string_view device, std::size_t values) {
+    return {{"device", std::string(device)}, {"values", values}};
+}
+
+json reset_json(std::string_view device) {
+    return {{"device", std::string(device)}};
+}
+
+json module_json(std::string_view module, bool loaded) {
+    return {{"module", std::string(module)}, {"loaded", loaded}};
 }
 
 json sum_json(const kctl::sum_result& s) {

@@ -20,6 +20,14 @@ using json = nlohmann::ordered_json;
 /// One JSON document, compact; bytes that are not UTF-8 become U+FFFD.
 std::string dump(const json& j);
 
+/// The version of every kctl-COMMAND JSON shape (docs/schema/kctl-COMMAND.json). It goes up
+/// only for an incompatible change; new fields may appear without it.
+inline constexpr int json_version = 1;
+
+/// What kctl COMMAND --json prints: {"format": "kctl-COMMAND", "version": json_version}
+/// followed by the fields of `body` (an object), so a consumer can tell what it reads.
+json document(std::string_view command, const json& body);
+
 /// RFC 4648 base64 with padding: the lossless form of a message in --json ("message_base64"
 /// beside the "message" text, in which bytes that are not UTF-8 become U+FFFD). Twenty lines
 /// rather than a library: Debian's libb64 is unmaintained, and OpenSSL for this is a lot.
@@ -46,6 +54,14 @@ std::string list_text(const std::vector<device_row>& rows);
 
 // get-msg
 json msg_json(std::string_view message);
+
+// set-msg, add, reset: what was done to which device
+json set_msg_json(std::string_view device, std::size_t length);
+json add_json(std::string_view device, std::size_t values);
+json reset_json(std::string_view device);
+
+// module load|unload
+json module_json(std::string_view module, bool loaded);
 
 // sum
 json sum_json(const kctl::sum_result& s);

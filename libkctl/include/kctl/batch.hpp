@@ -20,7 +20,8 @@ namespace kctl {
 
 namespace detail {
 class batch_impl;
-}
+struct batch_settings;
+}  // namespace detail
 
 /// The outcome of one operation of a batch.
 struct batch_result {
@@ -34,23 +35,41 @@ struct batch_result {
     kctl::info info;      ///< info
 };
 
-/// How a batch runs.
-struct batch_options {
-    /// uring: every queued operation goes into one io_uring submission (as many as the
-    /// ring holds at a time), one completion each. If io_uring is unusable here (no
-    /// io_uring, kernel.io_uring_disabled, a seccomp filter, a module without uring_cmd),
-    /// the operations run one by one through `fallback` instead, and `log` says why. Any
-    /// other kind: one by one through that transport.
-    transport_kind transport = transport_kind::uring;
-    /// Where a uring batch falls back to (automatic: each operation's fastest transport).
-    transport_kind fallback = transport_kind::automatic;
+/// How a batch runs. An opaque settings object like open_options: a later version may add
+/// settings without breaking the ABI. Each setter returns *this, for chaining.
+class KCTL_API batch_options {
+  public:
+    batch_options();
+    ~batch_options();
+    batch_options(const batch_options& other);
+    batch_options& operator=(const batch_options& other);
+    batch_options(batch_options&& other) noexcept;
+    batch_options& operator=(batch_options&& other) noexcept;
+
+    /// uring (the default): every queued operation goes into one io_uring submission (as
+    /// many as the ring holds at a time), one completion each. If io_uring is unusable here
+    /// (no io_uring, kernel.io_uring_disabled, a seccomp filter, a module without
+    /// uring_cmd), the operations run one by one through fallback() instead, and log() says
+    /// why. Any other kind: one by one through that transport.
+    batch_options& set_transport(transport_kind kind);
+    transport_kind transport() const noexcept;
+    /// Where a uring batch falls back to (automatic, the default: each operation's fastest
+    /// transport).
+    batch_options& set_fallback(transport_kind kind);
+    transport_kind fallback() const noexcept;
     /// > 0: a kernel thread polls the submission queue (IORING_SETUP_SQPOLL) and sleeps
-    /// after this many idle milliseconds; no system call while it is awake.
-    unsigned sqpoll_idle_ms = 0;
-    /// Commands in flight at once (the ring's size), 1..4096.
-    unsigned depth = 256;
+    /// after this many idle milliseconds; no system call while it is awake. Default 0.
+    batch_options& set_sqpoll_idle_ms(unsigned ms);
+    unsigned sqpoll_idle_ms() const noexcept;
+    /// Commands in flight at once (the ring's size), 1..4096 (clamped); default 256.
+    batch_options& set_depth(unsigned depth);
+    unsigned depth() const noexcept;
     /// Receives one line per decision, e.g. "batch: uring unusable (EPERM), using auto".
-    std::function<void(std::string_view)> log;
+    batch_options& set_log(std::function<void(std::string_view)> log);
+    const std::function<void(std::string_view)>& log() const noexcept;
+
+  private:
+    std::unique_ptr<detail::batch_settings> d_;  // null only when moved from
 };
 
 /// Operations on one or more devices, collected and then run at once, each with its own
@@ -60,7 +79,7 @@ struct batch_options {
 /// open until destroyed.
 class KCTL_API batch {
   public:
-    explicit batch(batch_options options = {});
+    explicit batch(const batch_options& options = {});
     ~batch();
     batch(batch&& other) noexcept;
     batch& operator=(batch&& other) noexcept;

@@ -21,16 +21,34 @@ namespace kctl {
 namespace detail {
 class device_core;
 class watch_impl;
+struct open_settings;
 }  // namespace detail
 
-/// How to open a device.
-struct open_options {
-    /// `automatic` chooses per operation (see device); any other kind uses only that
-    /// transport and reports its errors as they are (EOPNOTSUPP if it lacks the operation).
-    transport_kind transport = transport_kind::automatic;
+/// How to open a device. An opaque settings object (as libgpiod v2's): its fields live
+/// inside the library, so a later version can add settings without changing its size or the
+/// signatures that take it. Each setter returns *this, for chaining:
+/// `kctl::device::open("kdemo0", kctl::open_options().set_transport(kctl::transport_kind::sysfs))`.
+class KCTL_API open_options {
+  public:
+    open_options();
+    ~open_options();
+    open_options(const open_options& other);
+    open_options& operator=(const open_options& other);
+    open_options(open_options&& other) noexcept;
+    open_options& operator=(open_options&& other) noexcept;
+
+    /// `automatic` (the default) chooses per operation (see device); any other kind uses only
+    /// that transport and reports its errors as they are (EOPNOTSUPP if it lacks the
+    /// operation).
+    open_options& set_transport(transport_kind kind);
+    transport_kind transport() const noexcept;
     /// Receives one line per decision of the chooser, e.g. "sum: using mmap (fastest
-    /// usable)" or "set-msg: ioctl not writable (EACCES), using sysfs". May be empty.
-    std::function<void(std::string_view)> log;
+    /// usable)" or "set-msg: ioctl not writable (EACCES), using sysfs". Empty by default.
+    open_options& set_log(std::function<void(std::string_view)> log);
+    const std::function<void(std::string_view)>& log() const noexcept;
+
+  private:
+    std::unique_ptr<detail::open_settings> d_;  // null only when moved from
 };
 
 /// The state a watcher reports.
@@ -75,7 +93,8 @@ class KCTL_API watcher {
 
   private:
     friend class device;
-    explicit watcher(std::unique_ptr<detail::watch_impl> impl) noexcept;
+    // Not exported: only device::watch() makes a watcher from its implementation.
+    KCTL_LOCAL explicit watcher(std::unique_ptr<detail::watch_impl> impl) noexcept;
     std::unique_ptr<detail::watch_impl> impl_;
 };
 
@@ -97,9 +116,9 @@ class KCTL_API watcher {
 class KCTL_API device {
   public:
     device() noexcept;
-    explicit device(const device_entry& entry, open_options options = {});
+    explicit device(const device_entry& entry, const open_options& options = {});
     /// find_device(name), then opens it.
-    static device open(std::string_view name = {}, open_options options = {});
+    static device open(std::string_view name = {}, const open_options& options = {});
 
     ~device();
     device(device&& other) noexcept;

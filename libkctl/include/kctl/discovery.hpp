@@ -18,7 +18,8 @@ namespace kctl {
 
 namespace detail {
 struct entry_data;
-}
+struct make;
+}  // namespace detail
 
 /// What the caller may do through one transport.
 struct access_mode {
@@ -32,7 +33,6 @@ struct access_mode {
 class KCTL_API device_entry {
   public:
     device_entry();
-    explicit device_entry(std::shared_ptr<const detail::entry_data> data) noexcept;
 
     const std::string& name() const noexcept;     ///< "kdemo0"
     const std::string& node() const noexcept;     ///< "/dev/kdemo0" ("" if udev knows none)
@@ -50,6 +50,12 @@ class KCTL_API device_entry {
     const detail::entry_data& data() const noexcept { return *data_; }
 
   private:
+    // Only the library makes entries (detail::make): inline and not exported, so it is no
+    // part of the ABI.
+    friend struct detail::make;
+    KCTL_LOCAL explicit device_entry(std::shared_ptr<const detail::entry_data> data) noexcept
+        : data_(std::move(data)) {}
+
     std::shared_ptr<const detail::entry_data> data_;
 };
 

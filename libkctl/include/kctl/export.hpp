@@ -9,5 +9,8 @@
 
 // libkctl is built with -fvisibility=hidden; only what carries KCTL_API is exported.
 #define KCTL_API __attribute__((visibility("default")))
+/// A member of a KCTL_API class that stays inside the library (constructors from the private
+/// kctl::detail types): not exported, so not part of the ABI.
+#define KCTL_LOCAL __attribute__((visibility("hidden")))
 
 #endif

@@ -99,14 +99,14 @@ KCTL_API std::string_view to_string(info_field field) noexcept;
 
 namespace detail {
 struct info_data;
-}
+struct make;
+}  // namespace detail
 
 /// The read-only information of a device. Not every transport knows every field (sysfs has
 /// no driver name, version, ABI version or message length): has() says which are present.
 class KCTL_API info {
   public:
     info();
-    explicit info(std::shared_ptr<const detail::info_data> data) noexcept;
 
     bool has(info_field field) const noexcept;
     /// The value of a present string field (driver, version, device), else nullopt.
@@ -133,6 +133,11 @@ class KCTL_API info {
     std::uint64_t random() const noexcept;
 
   private:
+    // Only the library fills an info (detail::make): inline and not exported.
+    friend struct detail::make;
+    KCTL_LOCAL explicit info(std::shared_ptr<const detail::info_data> data) noexcept
+        : data_(std::move(data)) {}
+
     std::shared_ptr<const detail::info_data> data_;
 };
 

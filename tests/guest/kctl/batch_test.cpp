@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -64,7 +65,7 @@ TEST_F(LibkctlBatch, EveryOperationOnTwoDevicesGivesWhatTheSingleCallsGive) {
     const kctl::device_entry d1 = kctl::find_device("kdemo1");
     std::vector<std::string> log;
     kctl::batch_options o;
-    o.log = [&log](std::string_view l) { log.emplace_back(l); };
+    o.set_log([&log](std::string_view l) { log.emplace_back(l); });
     kctl::batch b(o);
     const std::int64_t three[] = {1, 2, 3};
     const std::size_t set = b.set_msg(d0, "batched");
@@ -133,7 +134,7 @@ TEST_F(LibkctlBatch, OneFailingOperationLeavesTheOthersAlone) {
 TEST_F(LibkctlBatch, RunsAgainAndMoreOperationsThanTheRingHolds) {
     const kctl::device_entry d0 = kctl::find_device("kdemo0");
     kctl::batch_options o;
-    o.depth = 8;
+    o.set_depth(8);
     kctl::batch b(o);
     for (int i = 0; i < 100; ++i)
         b.add(d0, 1);
@@ -155,7 +156,7 @@ TEST_F(LibkctlBatch, GetMsgLongerThanTheFirstBufferIsFetchedWhole) {
 
 TEST_F(LibkctlBatch, WithSqpollGivesTheSameResults) {
     kctl::batch_options o;
-    o.sqpoll_idle_ms = 100;
+    o.set_sqpoll_idle_ms(100);
     kctl::batch b(o);
     const kctl::device_entry d0 = kctl::find_device("kdemo0");
     for (int i = 0; i < 64; ++i)
@@ -173,7 +174,7 @@ TEST_F(LibkctlBatch, FallsBackWhenASeccompFilterHidesIoUring) {
             return std::string("seccomp: ") + strerrorname_np(err);
         std::vector<std::string> log;
         kctl::batch_options o;
-        o.log = [&log](std::string_view l) { log.emplace_back(l); };
+        o.set_log([&log](std::string_view l) { log.emplace_back(l); });
         kctl::batch b(o);
         const kctl::device_entry d0 = kctl::find_device("kdemo0");
         b.add(d0, 4);
@@ -276,6 +277,9 @@ TEST_F(KctlBatch, JsonIsOneObjectPerLine) {
     EXPECT_EQ(j(3)["info"]["sum"], 0);
     EXPECT_EQ(j(4)["ok"], false);
     EXPECT_EQ(j(4)["error"], "ENODEV");
+    EXPECT_EQ(j(4)["errno"], ENODEV);
+    EXPECT_EQ(j(4)["strerror"], std::strerror(ENODEV));
+    EXPECT_FALSE(j(4).contains("message")) << "message is get-msg's field, not the error's";
     EXPECT_EQ(j(4)["device"], "kdemo9");
 }
 

@@ -90,9 +90,9 @@ int run_op(kctl::device& dev, kctl::operation op) {
 kctl::device open_with(kctl::transport_kind kind, std::vector<std::string>* log,
                        const std::string& name) {
     kctl::open_options o;
-    o.transport = kind;
+    o.set_transport(kind);
     if (log)
-        o.log = [log](std::string_view line) { log->emplace_back(line); };
+        o.set_log([log](std::string_view line) { log->emplace_back(line); });
     return kctl::device::open(name, std::move(o));
 }
 

@@ -74,7 +74,10 @@ TEST_P(KctlCommand, SetMsg) {
     EXPECT_EQ(text.out, "");
     EXPECT_EQ(text.err, "");
     json j = parse(js);
-    EXPECT_EQ(j, json({{"device", "kdemo0"}, {"length", 9 + t().size()}}));
+    EXPECT_EQ(j, json({{"format", "kctl-set-msg"},
+                       {"version", 1},
+                       {"device", "kdemo0"},
+                       {"length", 9 + t().size()}}));
     EXPECT_TRUE(j["length"].is_number_unsigned());
     EXPECT_EQ(get_msg(ro.get()), "json via " + t());
     EXPECT_EQ(state().generation, before.generation + 2);
@@ -126,7 +129,8 @@ TEST_P(KctlCommand, Add) {
     }
     EXPECT_EQ(text.status, 0) << text.err;
     EXPECT_EQ(text.out, "");
-    EXPECT_EQ(parse(js), json({{"device", "kdemo0"}, {"values", 2}}));
+    EXPECT_EQ(parse(js),
+              json({{"format", "kctl-add"}, {"version", 1}, {"device", "kdemo0"}, {"values", 2}}));
     Sum s = state();
     EXPECT_EQ(s.sum, 1000 + 39 - 1);
     EXPECT_EQ(s.count, 6u);
@@ -140,7 +144,11 @@ TEST_P(KctlCommand, Sum) {
     EXPECT_EQ(text.status, 0) << text.err;
     EXPECT_EQ(text.out, "sum: -42\ncount: 2\ngeneration: " + std::to_string(s.generation) + "\n");
     json j = parse(js);
-    EXPECT_EQ(j, json({{"sum", -42}, {"count", 2}, {"generation", s.generation}}));
+    EXPECT_EQ(j, json({{"format", "kctl-sum"},
+                       {"version", 1},
+                       {"sum", -42},
+                       {"count", 2},
+                       {"generation", s.generation}}));
     EXPECT_TRUE(j["sum"].is_number_integer());
     EXPECT_TRUE(j["count"].is_number_unsigned());
     EXPECT_TRUE(j["generation"].is_number_unsigned());
@@ -159,7 +167,8 @@ TEST_P(KctlCommand, Reset) {
     EXPECT_EQ(text.out, "");
     EXPECT_EQ(state().count, 0u);
     ASSERT_EQ(add(rw.get(), 7), 0);
-    EXPECT_EQ(parse(run({"reset"}, true)), json({{"device", "kdemo0"}}));
+    EXPECT_EQ(parse(run({"reset"}, true)),
+              json({{"format", "kctl-reset"}, {"version", 1}, {"device", "kdemo0"}}));
     EXPECT_EQ(state().count, 0u);
 }
 
@@ -200,7 +209,10 @@ TEST_P(KctlCommand, Info) {
     EXPECT_EQ(values["sum"], "-9");
     EXPECT_EQ(values["generation"], std::to_string(s.generation));
 
-    json j = parse(js);
+    const json doc = parse(js);
+    ASSERT_TRUE(doc.is_object());
+    EXPECT_EQ(doc["format"], "kctl-info");
+    json j = doc["info"];
     ASSERT_TRUE(j.is_object());
     EXPECT_EQ(j.size(), std::size(kInfoKeys));
     for (const char* k : kInfoKeys) {
@@ -300,7 +312,7 @@ TEST_P(KctlDeviceName, DashDAcceptsIt) {
     EXPECT_EQ(p.status, 0) << p.err;
     EXPECT_EQ(read_value(sysfs_path("message", 1)), name);
     Proc js = kctl({"--json", "--device", name, "reset"});
-    EXPECT_EQ(parse(js), json({{"device", "kdemo1"}}));
+    EXPECT_EQ(parse(js), json({{"format", "kctl-reset"}, {"version", 1}, {"device", "kdemo1"}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Kctl, KctlDeviceName,

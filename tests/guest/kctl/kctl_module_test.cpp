@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "../../unit/json_schema_check.hpp"
 #include "common/kernel_log.hpp"
 #include "kctl/fixture.hpp"
 
@@ -81,13 +82,21 @@ TEST_F(KctlModule, LoadFromAFileAndUnloadWithJson) {
     close_and_unload();
     Proc load = kctl({"--json", "module", "load", "--path", module_file(), "ndevs=3"});
     EXPECT_EQ(load.status, 0) << load.err;
-    EXPECT_EQ(json::parse(load.out), json({{"module", "kdemo"}, {"loaded", true}}));
+    EXPECT_EQ(
+        json::parse(load.out),
+        json({{"format", "kctl-module"}, {"version", 1}, {"module", "kdemo"}, {"loaded", true}}));
     EXPECT_EQ(param("ndevs"), "3");
     ASSERT_EQ(run("udevadm settle --timeout=30").err, 0);
     Proc unload = kctl({"--json", "module", "unload"});
     EXPECT_EQ(unload.status, 0) << unload.err;
-    EXPECT_EQ(json::parse(unload.out), json({{"module", "kdemo"}, {"loaded", false}}));
+    EXPECT_EQ(
+        json::parse(unload.out),
+        json({{"format", "kctl-module"}, {"version", 1}, {"module", "kdemo"}, {"loaded", false}}));
     EXPECT_FALSE(module_loaded());
+    const json schema = json::parse(kctl({"schema", "module"}).out);
+    for (const Proc* p : {&load, &unload})
+        for (const std::string& e : kdemo::strict_schema_errors(schema, json::parse(p->out)))
+            ADD_FAILURE() << e << "\n  in " << p->out;
 }
 
 TEST_F(KctlModule, LoadByNameWhenLoadedChangesNothing) {

@@ -165,7 +165,7 @@ TEST_F(Metrics, ValuesEqualWhatInfoAndSumReport) {
         Proc sum = kctl({"--json", "-d", d, "sum"});
         ASSERT_EQ(info.status, 0) << info.err;
         ASSERT_EQ(sum.status, 0) << sum.err;
-        const json i = json::parse(info.out);
+        const json i = json::parse(info.out)["info"];
         const json s = json::parse(sum.out);
         EXPECT_EQ(e.at("kdemo_accumulator", dev), std::to_string(s["sum"].get<int64_t>()));
         EXPECT_EQ(e.at("kdemo_accumulator_values_total", dev),
