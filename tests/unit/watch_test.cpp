@@ -40,7 +40,7 @@ class FakeSysfsDevice : public testing::Test {
 TEST_F(FakeSysfsDevice, AutoUsesSysfsWhenThereIsNoNode) {
     std::vector<std::string> log;
     device d(fake_entry(dir),
-             {transport_kind::automatic, [&log](std::string_view l) { log.emplace_back(l); }});
+             open_options().set_log([&log](std::string_view l) { log.emplace_back(l); }));
     EXPECT_EQ(d.get_msg(), "hello");
     EXPECT_EQ(d.sum().generation, 5U);
     EXPECT_EQ(d.last_transport(operation::sum), transport_kind::sysfs);
@@ -101,7 +101,7 @@ TEST_F(FakeSysfsDevice, InfoOverSysfsSaysWhatIsMissing) {
     for (const char* f : {"stats/opens", "stats/ioctl_ops", "stats/sysfs_ops", "stats/proc_ops",
                           "stats/netlink_ops", "stats/uring_ops"})
         dir.write(f, "0\n");
-    device d(fake_entry(dir), {transport_kind::sysfs, {}});
+    device d(fake_entry(dir), open_options().set_transport(transport_kind::sysfs));
     const info i = d.info();
     EXPECT_FALSE(i.has(info_field::driver));
     EXPECT_EQ(i.text(info_field::driver), std::nullopt);
