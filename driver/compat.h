@@ -11,6 +11,15 @@
  *    opened with nonseekable_open().
  *  - struct bin_attribute's read()/write() gained const variants in 6.13;
  *    6.1 and 6.12 both have the non-const ones sysfs.c uses.
+ *  - generic netlink (netlink.c): split ops (struct genl_split_ops, what
+ *    ynl-gen-c.py's kernel code uses) arrived in 6.2, so the family keeps
+ *    6.1's struct genl_ops with one hand-written policy for every command,
+ *    checked against driver/netlink/kdemo.yaml by tests/netlink-spec. The 6.1
+ *    floor relies on what 6.1 introduced: resv_start_op (strict validation
+ *    of every command), GENL_REQ_ATTR_CHECK() and NL_SET_ERR_ATTR_MISS().
+ *    Per-group capability flags (GENL_MCAST_CAP_*: 6.6, in Debian's 6.1.y
+ *    as a stable backport) are not used: the monitor group is open to
+ *    everyone on both kernels.
  */
 #ifndef KDEMO_COMPAT_H
 #define KDEMO_COMPAT_H

@@ -18,6 +18,11 @@
  * message travels only if it is at most KDEMO_MSG_NL_MAX bytes; get-msg of a
  * longer one fails with EMSGSIZE and an extack message.
  *
+ * Every refusal carries an extack text: the policy's (range, length, unknown
+ * attribute) from the netlink core, the others set here. The one exception is
+ * EPERM for a mutation without CAP_NET_ADMIN: genetlink refuses it for
+ * GENL_ADMIN_PERM before the family sees the request, without a text.
+ *
  * Notifications: after every change the core calls kdemo_nl_notify(). If
  * the monitor group has listeners, it reads the state of one moment and
  * multicasts it under the device's nl_lock (never the core's lock), and only
@@ -63,8 +68,10 @@ static struct kdemo_dev *kdemo_nl_dev(struct genl_info *info)
 {
 	struct kdemo_dev *kd;
 
-	if (GENL_REQ_ATTR_CHECK(info, KDEMO_A_DEV_INDEX))
+	if (GENL_REQ_ATTR_CHECK(info, KDEMO_A_DEV_INDEX)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no device index (KDEMO_A_DEV_INDEX)");
 		return ERR_PTR(-EINVAL);
+	}
 	kd = kdemo_lookup(nla_get_u32(info->attrs[KDEMO_A_DEV_INDEX]));
 	if (!kd) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KDEMO_A_DEV_INDEX],
@@ -221,8 +228,10 @@ static int kdemo_nl_set_msg_doit(struct sk_buff *req, struct genl_info *info)
 
 	if (IS_ERR(kd))
 		return PTR_ERR(kd);
-	if (GENL_REQ_ATTR_CHECK(info, KDEMO_A_MSG))
+	if (GENL_REQ_ATTR_CHECK(info, KDEMO_A_MSG)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no message (KDEMO_A_MSG)");
 		return -EINVAL;
+	}
 	attr = info->attrs[KDEMO_A_MSG];
 	kv.iov_base = nla_data(attr);
 	kv.iov_len = nla_len(attr);
@@ -484,7 +493,16 @@ static struct genl_family kdemo_nl_family __ro_after_init = {
  */
 int kdemo_nl_init(void)
 {
-	int ret = genl_register_family(&kdemo_nl_family);
+	int ret;
+
+	/*
+	 * The spec's constants are the limits of the module and of netlink:
+	 * the highest device index is KDEMO_NDEVS_MAX - 1, and nla_len (u16)
+	 * counts the attribute header too.
+	 */
+	BUILD_BUG_ON(KDEMO_NDEVS_MAX - KDEMO_DEV_INDEX_MAX != 1);
+	BUILD_BUG_ON(U16_MAX - NLA_HDRLEN - KDEMO_MSG_NL_MAX != 0);
+	ret = genl_register_family(&kdemo_nl_family);
 
 	if (!ret)
 		WRITE_ONCE(kdemo_nl_live, true);

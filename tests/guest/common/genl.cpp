@@ -195,6 +195,43 @@ GenlAnswer Genl::transact(nlmsghdr* nlh) {
         if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0)
             return {errno, "sendto", 0, 0, {}};
     }
+    return receive(0, nullptr);
+}
+
+// The extack TLVs of an NLMSG_ERROR into @ans.
+void Genl::parse_error(const nlmsghdr* msg, GenlAnswer& ans) const {
+    const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(msg));
+    ans.err = -e->error;
+    if (!(msg->nlmsg_flags & NLM_F_ACK_TLVS))
+        return;
+    // with NETLINK_CAP_ACK the TLVs follow the request's header only
+    const size_t off = sizeof(nlmsghdr) + sizeof(nlmsgerr);
+    const char* p = reinterpret_cast<const char*>(msg) + off;
+    size_t left = msg->nlmsg_len > off ? msg->nlmsg_len - off : 0;
+    while (left >= sizeof(nlattr)) {
+        const auto* a = reinterpret_cast<const nlattr*>(p);
+        if (a->nla_len < sizeof(nlattr) || a->nla_len > left)
+            break;
+        const int type = mnl_attr_get_type(a);
+        if (type == NLMSGERR_ATTR_MSG)
+            ans.extack = mnl_attr_get_str(a);
+        else if (type == NLMSGERR_ATTR_MISS_TYPE)
+            ans.missing_attr = static_cast<int>(mnl_attr_get_u32(a));
+        else if (type == NLMSGERR_ATTR_OFFS) {
+            const uint32_t at = mnl_attr_get_u32(a);
+            if (at + sizeof(nlattr) <= last_.size())
+                ans.bad_attr =
+                    reinterpret_cast<const nlattr*>(last_.data() + at)->nla_type & NLA_TYPE_MASK;
+        }
+        const size_t step = MNL_ALIGN(a->nla_len);
+        if (step >= left)
+            break;
+        p += step;
+        left -= step;
+    }
+}
+
+GenlAnswer Genl::receive(uint32_t other_seq, std::optional<GenlAnswer>* other) {
     GenlAnswer ans;
     for (;;) {
         pollfd p{fd(), POLLIN, 0};
@@ -209,46 +246,55 @@ GenlAnswer Genl::transact(nlmsghdr* nlh) {
         auto* msg = reinterpret_cast<const nlmsghdr*>(buf_.data());
         int len = static_cast<int>(n);
         for (; mnl_nlmsg_ok(msg, len); msg = mnl_nlmsg_next(msg, &len)) {
-            if (msg->nlmsg_seq != seq_ || msg->nlmsg_pid != portid_)
+            if (msg->nlmsg_pid != portid_)
+                continue;
+            if (other && other_seq && msg->nlmsg_seq == other_seq) {
+                if (!*other)
+                    other->emplace();
+                if (msg->nlmsg_type == NLMSG_ERROR)
+                    parse_error(msg, **other);
+                else if (msg->nlmsg_type != NLMSG_DONE)
+                    (*other)->replies.push_back(parse(msg));
+                continue;
+            }
+            if (msg->nlmsg_seq != seq_)
                 continue;
             if (msg->nlmsg_type == NLMSG_DONE)
                 return ans;
             if (msg->nlmsg_type == NLMSG_ERROR) {
-                const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(msg));
-                ans.err = -e->error;
-                if (msg->nlmsg_flags & NLM_F_ACK_TLVS) {
-                    // with NETLINK_CAP_ACK the TLVs follow the request's header only
-                    const size_t off = sizeof(nlmsghdr) + sizeof(nlmsgerr);
-                    const char* p = reinterpret_cast<const char*>(msg) + off;
-                    size_t left = msg->nlmsg_len > off ? msg->nlmsg_len - off : 0;
-                    while (left >= sizeof(nlattr)) {
-                        const auto* a = reinterpret_cast<const nlattr*>(p);
-                        if (a->nla_len < sizeof(nlattr) || a->nla_len > left)
-                            break;
-                        const int type = mnl_attr_get_type(a);
-                        if (type == NLMSGERR_ATTR_MSG)
-                            ans.extack = mnl_attr_get_str(a);
-                        else if (type == NLMSGERR_ATTR_MISS_TYPE)
-                            ans.missing_attr = static_cast<int>(mnl_attr_get_u32(a));
-                        else if (type == NLMSGERR_ATTR_OFFS) {
-                            const uint32_t at = mnl_attr_get_u32(a);
-                            if (at + sizeof(nlattr) <= last_.size())
-                                ans.bad_attr =
-                                    reinterpret_cast<const nlattr*>(last_.data() + at)->nla_type &
-                                    NLA_TYPE_MASK;
-                        }
-                        const size_t step = MNL_ALIGN(a->nla_len);
-                        if (step >= left)
-                            break;
-                        p += step;
-                        left -= step;
-                    }
-                }
+                parse_error(msg, ans);
                 return ans;
             }
             ans.replies.push_back(parse(msg));
         }
     }
+}
+
+std::optional<GenlAnswer> Genl::raw_probed(const void* msg, size_t len, GenlAnswer* probe) {
+    std::vector<char> copy(static_cast<const char*>(msg), static_cast<const char*>(msg) + len);
+    const uint32_t raw_seq = ++seq_;
+    if (len >= sizeof(nlmsghdr))
+        reinterpret_cast<nlmsghdr*>(copy.data())->nlmsg_seq = raw_seq;
+    if (mnl_socket_sendto(sock_, copy.data(), len) < 0) {
+        GenlAnswer a;
+        a.err = errno;
+        a.extack = "sendto";
+        return a;
+    }
+    std::vector<char> req;
+    nlmsghdr* nlh = genl_header(req, family_, KDEMO_CMD_GET_SUM, NLM_F_ACK);
+    put_u32(nlh, KDEMO_A_DEV_INDEX, 0);
+    nlh->nlmsg_seq = ++seq_;
+    last_.assign(req.data(), req.data() + nlh->nlmsg_len);
+    std::optional<GenlAnswer> raw;
+    GenlAnswer p;
+    if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0)
+        p = {errno, "sendto", 0, 0, {}};
+    else
+        p = receive(raw_seq, &raw);
+    if (probe)
+        *probe = p;
+    return raw;
 }
 
 void Genl::subscribe(int rcvbuf) {

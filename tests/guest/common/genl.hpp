@@ -63,6 +63,13 @@ class Genl {
     GenlAnswer request(int cmd, int dev, const GenlBuild& build = {}, bool dump = false);
     // Sends @len raw bytes (a whole netlink message) and reads the answer.
     GenlAnswer raw(const void* msg, size_t len);
+    // Sends @len raw bytes (its sequence number set if the header is whole),
+    // then a GET_SUM of device 0 as a probe, and reads up to the probe's
+    // answer (into *@probe): the raw message's answer, or nullopt if the
+    // kernel gave none (netlink drops a message whose nlmsg_len is shorter
+    // than its header or longer than what was sent). A failed send is an
+    // answer with that errno and extack "sendto".
+    std::optional<GenlAnswer> raw_probed(const void* msg, size_t len, GenlAnswer* probe = nullptr);
 
     // Joins the monitor group and makes the receive buffer @rcvbuf bytes.
     void subscribe(int rcvbuf = 1 << 20);
@@ -72,6 +79,10 @@ class Genl {
 
   private:
     GenlAnswer transact(nlmsghdr* nlh);
+    // Reads up to the answer of sequence number seq_; messages of @other_seq
+    // go into *@other (set once any arrives).
+    GenlAnswer receive(uint32_t other_seq, std::optional<GenlAnswer>* other);
+    void parse_error(const nlmsghdr* msg, GenlAnswer& ans) const;
 
     mnl_socket* sock_ = nullptr;
     uint32_t portid_ = 0;

@@ -209,6 +209,7 @@ TEST_F(NetlinkTest, MissingDeviceIndexIsEINVALNamingTheAttribute) {
     GenlAnswer a = nl->request(KDEMO_CMD_GET_SUM, -1);
     EXPECT_EQ(a.err, EINVAL);
     EXPECT_EQ(a.missing_attr, KDEMO_A_DEV_INDEX);
+    EXPECT_FALSE(a.extack.empty());
 }
 
 TEST_F(NetlinkTest, SetMsgWithoutMessageIsEINVALNamingTheAttribute) {
@@ -216,6 +217,7 @@ TEST_F(NetlinkTest, SetMsgWithoutMessageIsEINVALNamingTheAttribute) {
     GenlAnswer a = nl->request(KDEMO_CMD_SET_MSG, 0);
     EXPECT_EQ(a.err, EINVAL);
     EXPECT_EQ(a.missing_attr, KDEMO_A_MSG);
+    EXPECT_FALSE(a.extack.empty());
     EXPECT_EQ(state().generation, before.generation);
 }
 
@@ -223,6 +225,7 @@ TEST_F(NetlinkTest, AddWithoutValuesIsEINVALNamingTheAttribute) {
     GenlAnswer a = nl->request(KDEMO_CMD_ADD, 0);
     EXPECT_EQ(a.err, EINVAL);
     EXPECT_EQ(a.missing_attr, KDEMO_A_VALUE);
+    EXPECT_FALSE(a.extack.empty());
 }
 
 TEST_F(NetlinkTest, ValueOfTheWrongSizeIsEINVALNamingTheAttribute) {
@@ -233,6 +236,7 @@ TEST_F(NetlinkTest, ValueOfTheWrongSizeIsEINVALNamingTheAttribute) {
     });
     EXPECT_EQ(a.err, EINVAL);
     EXPECT_EQ(a.bad_attr, KDEMO_A_VALUE);
+    EXPECT_FALSE(a.extack.empty());
     EXPECT_EQ(state().generation, before.generation);
 }
 
@@ -240,6 +244,7 @@ TEST_F(NetlinkTest, ReplyOnlyAttributeInARequestIsEINVAL) {
     GenlAnswer a = nl->request(KDEMO_CMD_RESET, 0, [](nlmsghdr* h) { put_u64(h, KDEMO_A_SUM, 1); });
     EXPECT_EQ(a.err, EINVAL);
     EXPECT_EQ(a.bad_attr, KDEMO_A_SUM);
+    EXPECT_FALSE(a.extack.empty());
 }
 
 TEST_F(NetlinkTest, MessageOverMsgMaxIsEMSGSIZEAndChangesNothing) {
@@ -277,6 +282,7 @@ TEST_F(NetlinkTest, TooManyValuesIsE2BIGAndChangesNothing) {
             put_u64(h, KDEMO_A_VALUE, 1);
     });
     EXPECT_EQ(a.err, E2BIG);
+    EXPECT_FALSE(a.extack.empty());
     EXPECT_EQ(state().generation, before.generation);
 }
 
