@@ -8,8 +8,11 @@ namespace kctl::detail {
 int uring_ring::open(unsigned entries, unsigned sqpoll_idle_ms) noexcept {
     close();
     io_uring_params p{};
-    // Every SQE is submitted even if one fails early; one task submits and reaps.
-    p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
+    // Every SQE is submitted even if one fails early. No IORING_SETUP_SINGLE_ISSUER: a device
+    // or batch is for one thread at a time, not for one thread (libkctl/README.md "Threads"),
+    // and a single-issuer ring refuses with EEXIST a submission from any task but the one
+    // that created it (another thread, or the child after fork()).
+    p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
     if (sqpoll_idle_ms > 0) {
         p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SQPOLL;
         p.sq_thread_idle = sqpoll_idle_ms;

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kctl/fixture.hpp"
@@ -143,6 +144,46 @@ TEST_F(LibkctlBatch, RunsAgainAndMoreOperationsThanTheRingHolds) {
     EXPECT_EQ(b.failed(), 0u);
     EXPECT_EQ(state().sum, 200);
     EXPECT_EQ(state().count, 200u);
+}
+
+// A batch, like a device, is for one thread at a time, not for one thread: its ring must
+// take submissions from whichever thread runs it (a single-issuer ring would refuse the
+// second thread's with EEXIST).
+TEST_F(LibkctlBatch, RunsFromOneThreadThenAnother) {
+    const kctl::device_entry d0 = kctl::find_device("kdemo0");
+    kctl::batch b;
+    for (int i = 0; i < 4; ++i)
+        b.add(d0, 1);
+    b.sum(d0);
+    auto run_here = [&b] {
+        const auto& r = b.run();
+        EXPECT_EQ(b.failed(), 0u);
+        EXPECT_EQ(b.transport(), transport_kind::uring);
+        return r.back().sum.count;
+    };
+    EXPECT_EQ(run_here(), 4u);
+    std::uint64_t there = 0;
+    std::thread([&] {
+        try {
+            there = run_here();
+        } catch (const kctl::error& e) {
+            ADD_FAILURE() << e.what();
+        }
+    }).join();
+    EXPECT_EQ(there, 8u);
+    EXPECT_EQ(run_here(), 12u);
+
+    kctl::device dev(d0, kctl::open_options{transport_kind::uring, {}});
+    dev.add(1);
+    std::thread([&] {
+        try {
+            dev.add(1);
+        } catch (const kctl::error& e) {
+            ADD_FAILURE() << e.what();
+        }
+    }).join();
+    EXPECT_EQ(dev.last_transport(operation::add), transport_kind::uring);
+    EXPECT_EQ(state().count, 14u);
 }
 
 TEST_F(LibkctlBatch, GetMsgLongerThanTheFirstBufferIsFetchedWhole) {
