@@ -40,10 +40,26 @@ int uring_ring::open(unsigned entries, unsigned sqpoll_idle_ms) noexcept {
     return 0;
 }
 
+int uring_ring::register_file(int fd) noexcept {
+    if (!open_ || files_ == -2 || files_ >= files_max)
+        return -1;
+    if (files_ == -1) {
+        if (io_uring_register_files_sparse(&ring_, files_max) < 0) {
+            files_ = -2;
+            return -1;
+        }
+        files_ = 0;
+    }
+    if (io_uring_register_files_update(&ring_, static_cast<unsigned>(files_), &fd, 1) != 1)
+        return -1;
+    return files_++;
+}
+
 void uring_ring::close() noexcept {
     if (open_)
         io_uring_queue_exit(&ring_);
     open_ = false;
+    files_ = -1;
     sqpoll_ = false;
     entries_ = 0;
 }

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <kctl/kctl.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <fstream>
@@ -184,6 +185,40 @@ TEST_F(LibkctlBatch, RunsFromOneThreadThenAnother) {
     }).join();
     EXPECT_EQ(dev.last_transport(operation::add), transport_kind::uring);
     EXPECT_EQ(state().count, 14u);
+}
+
+// The kernel may issue a contended mutation again from an io-wq worker, after later commands
+// of the same submission; the batch still runs its operations in the order queued: each sum
+// sees the add queued before it, however another writer hammers the device meanwhile.
+TEST_F(LibkctlBatch, KeepsTheOrderQueuedWhileAnotherWriterContends) {
+    const kctl::device_entry d0 = kctl::find_device("kdemo0");
+    kctl::batch b;
+    constexpr int kPairs = 32;
+    for (int i = 0; i < kPairs; ++i) {
+        b.add(d0, 1);
+        b.sum(d0);
+    }
+    std::atomic<bool> stop{false};
+    std::atomic<int> writer_err{0};
+    std::thread writer([&] {
+        while (!stop)
+            if (const int err = add(rw.get(), 1); err != 0)
+                writer_err = err;
+    });
+    for (int round = 0; round < 20; ++round) {
+        const std::uint64_t start = state().count;
+        const auto& r = b.run();
+        ASSERT_EQ(b.failed(), 0u);
+        std::uint64_t last = start;
+        for (int i = 0; i < kPairs; ++i) {
+            // at least the pair's own add since the previous sum (others may add more)
+            EXPECT_GE(r[2 * i + 1].sum.count, last + 1) << "round " << round << " pair " << i;
+            last = r[2 * i + 1].sum.count;
+        }
+    }
+    stop = true;
+    writer.join();
+    EXPECT_EQ(writer_err, 0);
 }
 
 TEST_F(LibkctlBatch, GetMsgLongerThanTheFirstBufferIsFetchedWhole) {
