@@ -250,6 +250,17 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
         }
     }
 
+    // The floors of those rows at 64 per submit, on a ring set up as kctl::batch's, without
+    // libkctl: io_uring's own cost per command (NOP), and a uring_cmd the driver refuses at
+    // once (ENOTTY, the analogue of the null ioctl). docs/BENCHMARKS.md says where the time goes.
+    if (wanted(o, uring) && (wanted(o, operation::sum) || wanted(o, operation::add))) {
+        rows.push_back(make(section::submit, "submit.uring.nop.64", "io_uring NOP, 64 per submit",
+                            "uring", "nop", "raw", 64, w_batch, "IORING_OP_NOP, no file"));
+        rows.push_back(make(section::submit, "submit.uring.null.64",
+                            "uring_cmd ENOTTY, 64 per submit", "uring", "null", "raw", 64, w_batch,
+                            "IORING_OP_URING_CMD, cmd_op _IO(0xDE, 0xFF), registered file"));
+    }
+
     // Message bandwidth.
     for (const transport_kind k : {ioctl, sysfs, proc}) {
         if (!wanted(o, k))
