@@ -24,12 +24,14 @@
 static_assert(sizeof(struct kdemo_info) == KDEMO_INFO_SIZE_VER1);
 static_assert(sizeof(struct kdemo_snapshot) <= PAGE_SIZE);
 
-static long kdemo_ioctl_get_abi(struct kdemo_file *kf, void __user *arg)
+static long kdemo_ioctl_get_abi(struct kdemo_file *kf, void __user *arg,
+				unsigned int flags)
 {
 	return put_user((u32)KDEMO_ABI_VERSION, (u32 __user *)arg);
 }
 
-static long kdemo_ioctl_get_info(struct kdemo_file *kf, void __user *arg)
+static long kdemo_ioctl_get_info(struct kdemo_file *kf, void __user *arg,
+				 unsigned int flags)
 {
 	struct kdemo_info __user *uinfo = arg;
 	struct kdemo_info info;
@@ -75,7 +77,8 @@ efault:
 	return -EFAULT;
 }
 
-static long kdemo_ioctl_get_msg(struct kdemo_file *kf, void __user *arg)
+static long kdemo_ioctl_get_msg(struct kdemo_file *kf, void __user *arg,
+				unsigned int flags)
 {
 	struct kdemo_msg __user *um = arg;
 	struct kdemo_msg m;
@@ -101,7 +104,8 @@ static long kdemo_ioctl_get_msg(struct kdemo_file *kf, void __user *arg)
 	return ret;
 }
 
-static long kdemo_ioctl_set_msg(struct kdemo_file *kf, void __user *arg)
+static long kdemo_ioctl_set_msg(struct kdemo_file *kf, void __user *arg,
+				unsigned int flags)
 {
 	struct kdemo_msg m;
 	struct iov_iter from;
@@ -112,7 +116,7 @@ static long kdemo_ioctl_set_msg(struct kdemo_file *kf, void __user *arg)
 		return -EINVAL;
 
 	iov_iter_ubuf(&from, ITER_SOURCE, u64_to_user_ptr(m.data), m.len);
-	return kdemo_set_msg(kf->kd, &from, false);
+	return __kdemo_set_msg(kf->kd, &from, false, flags);
 }
 
 /**
@@ -145,23 +149,26 @@ efault:
 	return -EFAULT;
 }
 
-static long kdemo_ioctl_get_sum(struct kdemo_file *kf, void __user *arg)
+static long kdemo_ioctl_get_sum(struct kdemo_file *kf, void __user *arg,
+				unsigned int flags)
 {
 	struct kdemo_sum sum;
 
 	return kdemo_cmd_get_sum(kf, arg, &sum);
 }
 
-static long kdemo_ioctl_add(struct kdemo_file *kf, void __user *arg)
+static long kdemo_ioctl_add(struct kdemo_file *kf, void __user *arg,
+			    unsigned int flags)
 {
 	s64 value;
 
 	if (get_user(value, (s64 __user *)arg))
 		return -EFAULT;
-	return kdemo_add(kf->kd, &value, 1);
+	return __kdemo_add(kf->kd, &value, 1, flags);
 }
 
-static long kdemo_ioctl_add_batch(struct kdemo_file *kf, void __user *arg)
+static long kdemo_ioctl_add_batch(struct kdemo_file *kf, void __user *arg,
+				  unsigned int flags)
 {
 	struct kdemo_batch b;
 
@@ -172,12 +179,14 @@ static long kdemo_ioctl_add_batch(struct kdemo_file *kf, void __user *arg)
 	if (b.count > KDEMO_BATCH_MAX)
 		return -E2BIG;
 
-	return kdemo_add_user(kf->kd, u64_to_user_ptr(b.values), b.count);
+	return __kdemo_add_user(kf->kd, u64_to_user_ptr(b.values), b.count,
+				flags);
 }
 
-static long kdemo_ioctl_reset(struct kdemo_file *kf, void __user *arg)
+static long kdemo_ioctl_reset(struct kdemo_file *kf, void __user *arg,
+			      unsigned int flags)
 {
-	return kdemo_reset(kf->kd);
+	return __kdemo_reset(kf->kd, flags);
 }
 
 #define KDEMO_CMD(_cmd, _fn, _flags) \
@@ -235,7 +244,7 @@ static long kdemo_ioctl(struct file *file, unsigned int cmd,
 		return ret;
 	/* a direct call for the hot commands when indirect calls are retpolines */
 	return INDIRECT_CALL_2(desc->fn, kdemo_ioctl_get_sum, kdemo_ioctl_add,
-			       kf, (void __user *)arg);
+			       kf, (void __user *)arg, 0);
 }
 
 static __poll_t kdemo_poll(struct file *file, poll_table *wait)

@@ -64,17 +64,50 @@ static inline struct class *kdemo_class_create(const char *name)
 /*
  * io_uring passthrough. 6.6 handed drivers the whole SQE (ioucmd->sqe and
  * io_uring_sqe_cmd()) instead of a pointer to its command area (ioucmd->cmd);
- * 6.7 moved the driver API to <linux/io_uring/cmd.h>. io_uring_cmd_done()
- * gained its issue_flags argument in 6.3, and that change is in the 6.1
- * stable kernels kdemo supports (Debian's 6.1.y), so it needs no guard;
- * the type of its res2 went from ssize_t to u64 in 6.7, which the implicit
- * conversion covers.
+ * 6.7 moved the driver API to <linux/io_uring/cmd.h>.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
 #include <linux/io_uring/cmd.h>
 #else
 #include <linux/io_uring.h>
 #endif
+
+/*
+ * io_uring_cmd_done() gained its issue_flags argument in 6.3. The 6.1 floor
+ * is a 6.1 stable kernel that has it too, as Debian's 6.1.y does (6.1.192
+ * checked); a 6.1.y without it stops the build here with this message
+ * rather than with a bare "too many arguments". The type of res2 went from
+ * ssize_t to u64 in 6.7; both forms are accepted.
+ */
+static inline void kdemo_uring_cmd_done(struct io_uring_cmd *ioucmd,
+					ssize_t ret, u64 res2,
+					unsigned int issue_flags)
+{
+	static_assert(__same_type(&io_uring_cmd_done,
+				  void (*)(struct io_uring_cmd *, ssize_t,
+					   ssize_t, unsigned int)) ||
+		      __same_type(&io_uring_cmd_done,
+				  void (*)(struct io_uring_cmd *, ssize_t,
+					   u64, unsigned int)),
+		      "kdemo needs io_uring_cmd_done() with issue_flags: Linux 6.3+, or a 6.1.y that has it (Debian's)");
+	io_uring_cmd_done(ioucmd, ret, res2, issue_flags);
+}
+
+/*
+ * The SQE's uring_cmd_flags a driver sees in ioucmd->flags: only
+ * IORING_URING_CMD_FIXED (a registered buffer) in 6.1.y (io_uring itself
+ * refuses any other bit) and in 6.12, where IORING_URING_CMD_MASK names the
+ * user's bits and the top ones are io_uring's own (CANCELABLE, ...); later
+ * kernels add bits to the mask (MULTISHOT).
+ */
+static inline u32 kdemo_uring_cmd_user_flags(const struct io_uring_cmd *ioucmd)
+{
+#ifdef IORING_URING_CMD_MASK
+	return ioucmd->flags & IORING_URING_CMD_MASK;
+#else
+	return ioucmd->flags & IORING_URING_CMD_FIXED;
+#endif
+}
 
 static inline const void *kdemo_uring_cmd_area(const struct io_uring_cmd *ioucmd)
 {

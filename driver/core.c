@@ -16,7 +16,10 @@
  * sleeps under it, so no caller, however slow its memory, can hold up
  * another. Writers do their slow part first (copy the new message into a
  * new object; read and summarise the values to add) and take the lock with
- * mutex_lock_killable(). Readers take no lock at all.
+ * mutex_lock_killable(), or, asked not to wait (KDEMO_NOWAIT: io_uring's
+ * inline issue, which holds the ring's lock), with mutex_trylock(), and say
+ * -EAGAIN if another writer holds it (kdemo_lock()). Readers take no lock
+ * at all.
  *
  * Sum, count, generation and message length live only in the snapshot page
  * that mmap() exposes read-only. The page carries a sequence counter used
@@ -186,21 +189,26 @@ static void kdemo_changed(struct kdemo_dev *kd, unsigned int what)
 #define KDEMO_MSG_SMALL \
 	(KDEMO_MSG_SMALL_SIZE - offsetof(struct kdemo_message, data))
 
-/* An object for a message of @len bytes, with no reference yet. */
-static struct kdemo_message *kdemo_msg_alloc(struct kdemo_dev *kd, size_t len)
+/*
+ * An object for a message of @len bytes, with no reference yet. @gfp is
+ * GFP_KERNEL_ACCOUNT, or GFP_NOWAIT's equivalent for a caller that must
+ * not sleep in reclaim (kvmalloc() then tries kmalloc() only).
+ */
+static struct kdemo_message *kdemo_msg_alloc(struct kdemo_dev *kd, size_t len,
+					     gfp_t gfp)
 {
 	struct kdemo_message *m;
 
 	if (len <= KDEMO_MSG_SMALL) {
 		m = xchg(&kd->msg_spare, NULL);
 		if (!m) {
-			m = kmalloc(KDEMO_MSG_SMALL_SIZE, GFP_KERNEL_ACCOUNT);
+			m = kmalloc(KDEMO_MSG_SMALL_SIZE, gfp);
 			if (m)
 				m->cap = KDEMO_MSG_SMALL;
 		}
 		return m;
 	}
-	m = kvmalloc(struct_size(m, data, len), GFP_KERNEL_ACCOUNT);
+	m = kvmalloc(struct_size(m, data, len), gfp);
 	if (m)
 		m->cap = len;
 	return m;
@@ -294,21 +302,36 @@ struct kdemo_message *kdemo_state_get(struct kdemo_dev *kd,
 	return m;
 }
 
+/*
+ * Take the writers' lock: killably, or with KDEMO_NOWAIT only if it is free.
+ * Return: 0, -EINTR (a fatal signal while waiting) or -EAGAIN (held, and
+ * the caller may not wait).
+ */
+static int kdemo_lock(struct kdemo_dev *kd, unsigned int flags)
+{
+	if (flags & KDEMO_NOWAIT)
+		return mutex_trylock(&kd->lock) ? 0 : -EAGAIN;
+	return mutex_lock_killable(&kd->lock);
+}
+
 /**
- * kdemo_set_msg - replace the message
+ * __kdemo_set_msg - replace the message
  * @kd: the device
  * @from: the new message bytes
  * @text: the bytes come from a text transport: one trailing '\n' is dropped
+ * @flags: 0 or KDEMO_NOWAIT
  *
  * The new message is filled before the lock is taken, so a fault leaves the
  * old message in place and readers never see a mix; under the lock only
- * the pointer is swapped.
+ * the pointer is swapped. With KDEMO_NOWAIT neither the allocation nor the
+ * lock waits: either failing is -EAGAIN, and nothing changes.
  *
  * Return: 0, -EMSGSIZE if the message is longer than msg_max, -ENOMEM,
- * -EFAULT if @from cannot be read, or -EINTR if a fatal signal came while
- * waiting for the lock.
+ * -EFAULT if @from cannot be read, -EINTR if a fatal signal came while
+ * waiting for the lock, or -EAGAIN (KDEMO_NOWAIT only).
  */
-int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text)
+int __kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text,
+		    unsigned int flags)
 {
 	size_t len = iov_iter_count(from);
 	struct kdemo_message *m = NULL, *old;
@@ -317,9 +340,11 @@ int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text)
 	if (len > kd->msg_max + text)
 		return -EMSGSIZE;
 	if (len) {
-		m = kdemo_msg_alloc(kd, len);
+		m = kdemo_msg_alloc(kd, len, flags & KDEMO_NOWAIT ?
+				    GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN :
+				    GFP_KERNEL_ACCOUNT);
 		if (!m)
-			return -ENOMEM;
+			return flags & KDEMO_NOWAIT ? -EAGAIN : -ENOMEM;
 		/* no reference yet: a stale reader cannot take one and look */
 		if (!copy_from_iter_full(m->data, len, from)) {
 			kdemo_msg_free(kd, m);
@@ -338,7 +363,7 @@ int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text)
 		}
 	}
 
-	ret = mutex_lock_killable(&kd->lock);
+	ret = kdemo_lock(kd, flags);
 	if (ret) {
 		kdemo_msg_put(kd, m);
 		return ret;
@@ -413,17 +438,18 @@ static __always_inline void kdemo_batch_step(__int128 *total,
 
 /*
  * Add the summarised list to the state, all or nothing. Return: 0, -ERANGE
- * (a running sum or the count would overflow; nothing changes) or -EINTR.
+ * (a running sum or the count would overflow; nothing changes), -EINTR or
+ * -EAGAIN (KDEMO_NOWAIT and the lock is held).
  */
 static int kdemo_add_commit(struct kdemo_dev *kd,
-			    const struct kdemo_batch_sum *b)
+			    const struct kdemo_batch_sum *b, unsigned int flags)
 {
 	struct kdemo_snapshot *s = kd->snap;
 	u64 count;
 	s64 sum;
 	int ret;
 
-	ret = mutex_lock_killable(&kd->lock);
+	ret = kdemo_lock(kd, flags);
 	if (ret)
 		return ret;
 	sum = s->sum;
@@ -456,18 +482,21 @@ static int kdemo_add_check(size_t n)
 }
 
 /**
- * kdemo_add - add a list of values, all or nothing
+ * __kdemo_add - add a list of values, all or nothing
  * @kd: the device
  * @values: the values, in kernel memory
  * @n: how many
+ * @flags: 0 or KDEMO_NOWAIT
  *
  * The values are added as if one at a time; the state changes only if no
  * running sum overflows.
  *
  * Return: 0, -EINVAL (@n is 0), -E2BIG (more than KDEMO_BATCH_MAX values),
- * -ERANGE (a running sum or the count would overflow) or -EINTR.
+ * -ERANGE (a running sum or the count would overflow), -EINTR, or -EAGAIN
+ * (KDEMO_NOWAIT and another writer holds the lock; nothing changes).
  */
-int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n)
+int __kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n,
+		unsigned int flags)
 {
 	struct kdemo_batch_sum b = { .n = n };
 	size_t i;
@@ -478,7 +507,7 @@ int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n)
 		return ret;
 	for (i = 0; i < n; i++)
 		kdemo_batch_step(&b.total, &b.lo, &b.hi, values[i]);
-	return kdemo_add_commit(kd, &b);
+	return kdemo_add_commit(kd, &b, flags);
 }
 
 /* Values summarised per user-access section of kdemo_batch_sum_user(). */
@@ -521,15 +550,17 @@ fault:
 }
 
 /**
- * kdemo_add_user - kdemo_add() for values in user memory
+ * __kdemo_add_user - __kdemo_add() for values in user memory
  * @kd: the device
  * @values: the values
  * @n: how many
+ * @flags: 0 or KDEMO_NOWAIT
  *
- * Return: as kdemo_add(), or -EFAULT if any value cannot be read; nothing
+ * Return: as __kdemo_add(), or -EFAULT if any value cannot be read; nothing
  * changes then either.
  */
-int kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values, size_t n)
+int __kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values,
+		     size_t n, unsigned int flags)
 {
 	struct kdemo_batch_sum b = { .n = n };
 	int ret;
@@ -540,21 +571,23 @@ int kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values, size_t n)
 	ret = kdemo_batch_sum_user(&b, values, n);
 	if (ret)
 		return ret;
-	return kdemo_add_commit(kd, &b);
+	return kdemo_add_commit(kd, &b, flags);
 }
 
 /**
- * kdemo_reset - zero the accumulator
+ * __kdemo_reset - zero the accumulator
  * @kd: the device
+ * @flags: 0 or KDEMO_NOWAIT
  *
- * Return: 0, or -EINTR if a fatal signal came while waiting for the lock.
+ * Return: 0, -EINTR if a fatal signal came while waiting for the lock, or
+ * -EAGAIN (KDEMO_NOWAIT and another writer holds it).
  */
-int kdemo_reset(struct kdemo_dev *kd)
+int __kdemo_reset(struct kdemo_dev *kd, unsigned int flags)
 {
 	struct kdemo_snapshot *s = kd->snap;
 	int ret;
 
-	ret = mutex_lock_killable(&kd->lock);
+	ret = kdemo_lock(kd, flags);
 	if (ret)
 		return ret;
 	kdemo_snap_write_begin(s);

@@ -184,12 +184,13 @@ static inline void kdemo_file_saw(struct kdemo_file *kf, u64 generation)
  * struct kdemo_cmd_desc - one command of the table
  * @cmd: its ioctl number, also the cmd_op of an io_uring command
  * @flags: KDEMO_CMD_F_*
- * @fn: the handler; @arg is the ioctl's argument, a user pointer
+ * @fn: the handler; @arg is the ioctl's argument, a user pointer, @flags 0
+ *	or KDEMO_NOWAIT (io_uring's inline issue), handed to the core
  */
 struct kdemo_cmd_desc {
 	unsigned int cmd;
 	unsigned int flags;
-	long (*fn)(struct kdemo_file *kf, void __user *arg);
+	long (*fn)(struct kdemo_file *kf, void __user *arg, unsigned int flags);
 };
 
 const struct kdemo_cmd_desc *kdemo_cmd_find(unsigned int cmd);
@@ -217,16 +218,48 @@ struct kdemo_dev *kdemo_lookup(unsigned int minor);
 int kdemo_core_init(struct kdemo_dev *kd, size_t msg_max);
 void kdemo_core_stop(struct kdemo_dev *kd);
 void kdemo_core_release(struct kdemo_dev *kd);
-int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text);
+/*
+ * Flags of the mutations: KDEMO_NOWAIT asks for -EAGAIN rather than a wait
+ * for the writers' lock or for memory reclaim (io_uring's inline issue;
+ * uring.c). The plain names wait, killably.
+ */
+#define KDEMO_NOWAIT BIT(0)
+int __kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from, bool text,
+		    unsigned int flags);
+int __kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n,
+		unsigned int flags);
+int __kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values,
+		     size_t n, unsigned int flags);
+int __kdemo_reset(struct kdemo_dev *kd, unsigned int flags);
+
+static inline int kdemo_set_msg(struct kdemo_dev *kd, struct iov_iter *from,
+				bool text)
+{
+	return __kdemo_set_msg(kd, from, text, 0);
+}
+
+static inline int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n)
+{
+	return __kdemo_add(kd, values, n, 0);
+}
+
+static inline int kdemo_add_user(struct kdemo_dev *kd,
+				 const s64 __user *values, size_t n)
+{
+	return __kdemo_add_user(kd, values, n, 0);
+}
+
+static inline int kdemo_reset(struct kdemo_dev *kd)
+{
+	return __kdemo_reset(kd, 0);
+}
+
 struct kdemo_message *kdemo_msg_get(struct kdemo_dev *kd, u64 *generation);
 struct kdemo_message *kdemo_state_get(struct kdemo_dev *kd,
 				      struct kdemo_state *st);
 void kdemo_msg_put(struct kdemo_dev *kd, struct kdemo_message *m);
 int kdemo_get_msg(struct kdemo_dev *kd, struct iov_iter *to, size_t *len,
 		  u64 *generation);
-int kdemo_add(struct kdemo_dev *kd, const s64 *values, size_t n);
-int kdemo_add_user(struct kdemo_dev *kd, const s64 __user *values, size_t n);
-int kdemo_reset(struct kdemo_dev *kd);
 void kdemo_read_sum(struct kdemo_dev *kd, struct kdemo_sum *sum);
 u64 kdemo_generation(struct kdemo_dev *kd);
 void kdemo_fill_info(struct kdemo_dev *kd, struct kdemo_info *info);

@@ -11,13 +11,18 @@
  * memory: ADD carries its value in the SQE, and GET_SUM in a CQE32 ring
  * returns the sum in the completion.
  *
- * Every command completes inline, in the submitter's context (or the SQPOLL
- * thread's, which shares its memory): kdemo never waits for a device, so
- * nothing is ever queued, cancelled or punted to io-wq, and -EAGAIN is never
- * returned. The writers' mutex is held only for a few stores (core.c), so a
- * contended lock is a wait far shorter than the io-wq round trip that
- * returning -EAGAIN under IO_URING_F_NONBLOCK would cost; it is taken
- * killably, as on the ioctl path.
+ * Every command completes in the call that issued it: kdemo never waits
+ * for a device, so nothing is ever queued or cancelled. Issued inline
+ * (IO_URING_F_NONBLOCK: the submitter's context, or the SQPOLL thread's,
+ * holding the ring's lock), a mutation does not wait: the core is called
+ * with KDEMO_NOWAIT, and if another writer holds the writers' lock, or the
+ * new message's memory is not at hand without reclaim, the answer is
+ * -EAGAIN, nothing changed, and io_uring issues the command again from an
+ * io-wq worker without IO_URING_F_NONBLOCK, where it waits killably as on
+ * the ioctl path. User space never sees that -EAGAIN. Reads take no lock.
+ *
+ * No uring_cmd_flags bit is supported: IORING_URING_CMD_FIXED (a registered
+ * buffer) is -EINVAL, as is any bit a later kernel defines.
  */
 #include <linux/fs.h>
 #include <linux/string.h>
@@ -50,7 +55,7 @@ static int kdemo_uring_get_sum(struct io_uring_cmd *ioucmd,
 	}
 	if (!(issue_flags & IO_URING_F_CQE32))
 		return 0;
-	io_uring_cmd_done(ioucmd, 0, (u64)sum.sum, issue_flags);
+	kdemo_uring_cmd_done(ioucmd, 0, (u64)sum.sum, issue_flags);
 	return -EIOCBQUEUED;
 }
 
@@ -59,9 +64,11 @@ static int kdemo_uring_get_sum(struct io_uring_cmd *ioucmd,
  * @ioucmd: the command; its cmd_op is a KDEMO_IOC_* number
  * @issue_flags: IO_URING_F_* flags of the ring and of this issue
  *
- * Return: the completion's result (0 or -errno), or -EIOCBQUEUED once the
- * command was completed here with io_uring_cmd_done(): GET_ABI, whose
- * result is positive, and GET_SUM in a CQE32 ring, which fills extra1.
+ * Return: the completion's result (0 or -errno), -EAGAIN for io_uring
+ * alone (issued with IO_URING_F_NONBLOCK, a mutation would have to wait: it
+ * is issued again from io-wq), or -EIOCBQUEUED once the command was
+ * completed here with io_uring_cmd_done(): GET_ABI, whose result is
+ * positive, and GET_SUM in a CQE32 ring, which fills extra1.
  */
 int kdemo_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
@@ -69,6 +76,7 @@ int kdemo_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	struct file *file = ioucmd->file;
 	struct kdemo_file *kf = file->private_data;
 	const struct kdemo_cmd_desc *desc;
+	unsigned int flags;
 	u64 arg;
 	long ret;
 	s64 v;
@@ -85,19 +93,22 @@ int kdemo_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	arg = READ_ONCE(uc->arg);
 	if (READ_ONCE(uc->reserved))
 		return -EINVAL;
+	if (kdemo_uring_cmd_user_flags(ioucmd))
+		return -EINVAL;
 	if ((issue_flags & IO_URING_F_SQE128) &&
 	    memchr_inv(uc + 1, 0, KDEMO_URING_CMD_AREA_128 - sizeof(*uc)))
 		return -EINVAL;
 
+	flags = issue_flags & IO_URING_F_NONBLOCK ? KDEMO_NOWAIT : 0;
 	switch (desc->cmd) {
 	case KDEMO_IOC_ADD:
 		v = (s64)arg;
-		return kdemo_add(kf->kd, &v, 1);
+		return __kdemo_add(kf->kd, &v, 1, flags);
 	case KDEMO_IOC_GET_SUM:
 		return kdemo_uring_get_sum(ioucmd, kf, arg, issue_flags);
 	case KDEMO_IOC_GET_ABI:
 		if (arg) {
-			ret = desc->fn(kf, u64_to_user_ptr(arg));
+			ret = desc->fn(kf, u64_to_user_ptr(arg), flags);
 			if (ret)
 				return ret;
 		}
@@ -106,13 +117,13 @@ int kdemo_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		 * core takes a positive return of ->uring_cmd for a failure
 		 * (it breaks a link, and an io-wq worker never completes it).
 		 */
-		io_uring_cmd_done(ioucmd, KDEMO_ABI_VERSION, 0, issue_flags);
+		kdemo_uring_cmd_done(ioucmd, KDEMO_ABI_VERSION, 0, issue_flags);
 		return -EIOCBQUEUED;
 	case KDEMO_IOC_RESET:
 		if (arg)
 			return -EINVAL;
-		return kdemo_reset(kf->kd);
+		return __kdemo_reset(kf->kd, flags);
 	default:
-		return desc->fn(kf, u64_to_user_ptr(arg));
+		return desc->fn(kf, u64_to_user_ptr(arg), flags);
 	}
 }

@@ -44,11 +44,17 @@ struct op_rec {
     std::unique_ptr<kdemo_info> kinfo;
 };
 
+/// What the commands of the current submission do to a device (see batch_impl::conflicts).
+enum class use : unsigned char { none, read, add, write };
+
 struct dev_rec {
     device_entry entry;
     unique_fd fd;
     int open_err = -1;  // -1: not opened yet
     std::optional<device> fallback;
+    use used = use::none;  // valid while phase == batch_impl::phase_
+    unsigned long phase = 0;
+    int slot = -1;  // the descriptor's slot in the ring's registered files, or -1
 };
 
 }  // namespace
@@ -65,7 +71,7 @@ class batch_impl {
         while (d < devs_.size() && devs_[d].entry.name() != e.name())
             ++d;
         if (d == devs_.size())
-            devs_.push_back(dev_rec{e, {}, -1, std::nullopt});
+            devs_.push_back(dev_rec{e, {}, -1, std::nullopt, use::none, 0, -1});
         ops_.push_back(op_rec{op, d, {}, {}, 4096, nullptr, {}, {}, {}, nullptr});
         return ops_.size() - 1;
     }
@@ -131,10 +137,44 @@ class batch_impl {
                                        : ::open(node.c_str(),
                                                 node_open_mode(d.entry.data().usable) | O_CLOEXEC);
             d.open_err = f < 0 ? (node.empty() ? ENOENT : errno) : 0;
-            if (f >= 0)
+            if (f >= 0) {
                 d.fd.reset(f);
+                d.slot = ring_.register_file(f);  // -1: the plain descriptor serves
+            }
         }
         return d.open_err;
+    }
+
+    /// Whether op i must wait for the commands in flight: the kernel runs a submission's
+    /// commands in SQE order only while none has to wait; one that finds another writer
+    /// holding the device's lock is issued again from an io-wq worker, after later commands
+    /// of the submission (docs/URING.md). So a submission holds, per device, either reads
+    /// (sum, get-msg, info), or adds (which commute: the sum is the same in any order), or
+    /// one other mutation (set-msg, reset); an operation that does not fit starts the next
+    /// submission, and the order queued is kept. If it fits, marks the device as used by it.
+    bool conflicts(std::size_t i) noexcept {
+        dev_rec& d = devs_[ops_[i].dev];
+        use u = use::write;
+        switch (ops_[i].op) {
+            case operation::sum:
+            case operation::get_msg:
+            case operation::info:
+                u = use::read;
+                break;
+            case operation::add:
+                u = use::add;
+                break;
+            default:
+                break;
+        }
+        if (d.phase != phase_) {
+            d.phase = phase_;
+            d.used = use::none;
+        }
+        if (d.used != use::none && (d.used != u || u == use::write))
+            return true;
+        d.used = u;
+        return false;
     }
 
     /// Fills the command for op i: false (and the result's error) if it cannot be sent.
@@ -251,16 +291,21 @@ class batch_impl {
             std::size_t next = 0;
             unsigned inflight = 0;
             while (next < todo.size() || inflight > 0) {
+                if (inflight == 0)
+                    ++phase_;  // a new submission
                 while (next < todo.size() && inflight < ring_.entries()) {
                     const std::size_t i = todo[next];
                     unsigned cmd = 0;
                     std::uint64_t arg = 0;
                     dev_rec& d = devs_[ops_[i].dev];
+                    if (conflicts(i))
+                        break;  // runs after what is in flight
                     if (const int err = open_dev(d); err != 0) {
                         results_[i].error = err;
                         results_[i].transport = transport_kind::uring;
                     } else if (prepare(i, cmd, arg)) {
-                        if (!ring_.push(d.fd.get(), cmd, arg, i))
+                        const bool fixed = d.slot >= 0;
+                        if (!ring_.push(fixed ? d.slot : d.fd.get(), cmd, arg, i, fixed))
                             break;  // the submission queue is full: submit what it holds
                         ++inflight;
                     }
@@ -324,7 +369,8 @@ class batch_impl {
     std::vector<dev_rec> devs_;
     std::vector<batch_result> results_;
     std::vector<std::size_t> todo_, again_;
-    uring_ring ring_;  // after devs_: torn down first, before the descriptors close
+    unsigned long phase_ = 0;  // counts submissions (conflicts())
+    uring_ring ring_;          // after devs_: torn down first, before the descriptors close
     int ring_err_ = 0;
     transport_kind used_ = transport_kind::automatic;
 };

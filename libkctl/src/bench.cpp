@@ -150,7 +150,14 @@ std::string_view transport_name(const row& r) noexcept {
 }
 
 std::string_view op_name(const row& r) noexcept {
-    return r.floor != floor_kind::none ? "null" : to_string(r.op);
+    switch (r.floor) {
+        case floor_kind::none:
+            return to_string(r.op);
+        case floor_kind::uring_nop:
+            return "nop";
+        default:
+            return "null";
+    }
 }
 
 std::string_view to_string(row_status s) noexcept {
@@ -274,6 +281,21 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
                                  : "kctl::batch through ioctl, one call per command"));
             }
         }
+    }
+
+    // The floors of those rows at 64 per submit, on a ring set up as kctl::batch's, without
+    // libkctl: io_uring's own cost per command (NOP), and a uring_cmd the driver refuses at
+    // once (ENOTTY, the analogue of the null ioctl). docs/BENCHMARKS.md says where the time goes.
+    if (wanted(o, uring) && (wanted(o, operation::sum) || wanted(o, operation::add))) {
+        rows.push_back(make(section::submit, "submit.uring.nop.64", "io_uring NOP, 64 per submit",
+                            uring, operation::sum, variant::raw, 64, w_batch,
+                            "IORING_OP_NOP, no file"));
+        rows.back().floor = floor_kind::uring_nop;
+        rows.push_back(make(section::submit, "submit.uring.null.64",
+                            "uring_cmd ENOTTY, 64 per submit", uring, operation::sum, variant::raw,
+                            64, w_batch,
+                            "IORING_OP_URING_CMD, cmd_op _IO(0xDE, 0xFF), registered file"));
+        rows.back().floor = floor_kind::uring_null;
     }
 
     // Message bandwidth.

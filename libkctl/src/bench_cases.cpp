@@ -30,6 +30,7 @@
 #include "snapshot.hpp"
 #include "text.hpp"
 #include "transport.hpp"
+#include "uring_ring.hpp"
 
 namespace kctl::detail::bench {
 
@@ -214,6 +215,100 @@ struct lib_op : op_base {
 
 // --- submissions --------------------------------------------------------------------------
 
+/// The timing of the submission rows: `groups` groups of at least `k` commands, each group
+/// ceil(k / n) calls of `run` (which runs n commands and returns 0 or an errno), timed per
+/// command; the median of the groups sees every submission.
+template <typename Run>
+timing sample_submits(std::uint64_t groups, std::uint32_t k, std::size_t n, histogram& h,
+                      std::vector<std::uint64_t>& scratch, int& err, Run&& run) {
+    const std::uint64_t runs = (k + n - 1) / n;  // per group
+    const std::uint64_t per_group = runs * n;    // commands per group
+    scratch.resize(groups);
+    int e = 0;
+    const std::uint64_t t0 = mono_ns();
+    const std::uint64_t c0 = ticks();
+    std::uint64_t c = c0;
+    for (std::uint64_t g = 0; g < groups; ++g) {
+        for (std::uint64_t i = 0; i < runs; ++i)
+            if (const int r = run(); r != 0) [[unlikely]]
+                e = r;
+        const std::uint64_t c1 = ticks();
+        scratch[g] = c1 - c;
+        c = c1;
+    }
+    const std::uint64_t t1 = mono_ns();
+    err = e;
+    timing t;
+    t.start_ns = t0;
+    t.end_ns = t1;
+    t.wall_ns = static_cast<double>(t1 - t0);
+    t.loop_ns = t.wall_ns;
+    t.ops = groups * per_group;
+    t.per_op_ns = t.wall_ns / static_cast<double>(t.ops);
+    t.ticks = c - c0;
+    t.tick_wall_ns = t.wall_ns;
+    // The engine reads the histogram as ticks per group of k: scale to that.
+    for (std::uint64_t g = 0; g < groups; ++g)
+        h.add(scratch[g] * k / per_group);
+    const auto mid = scratch.begin() + static_cast<std::ptrdiff_t>(groups / 2);
+    std::nth_element(scratch.begin(), mid, scratch.end());
+    const double ns_per_tick = t.ticks ? t.wall_ns / static_cast<double>(t.ticks) : 0;
+    t.median_op_ns = static_cast<double>(*mid) * ns_per_tick / static_cast<double>(per_group);
+    return t;
+}
+
+/// The floors of kctl::batch: `n` SQEs per submission on a ring set up as kctl::batch sets
+/// its own (and its registered file), without libkctl: IORING_OP_NOP (io_uring's own cost
+/// per command), or IORING_OP_URING_CMD with a cmd_op kdemo does not know (ENOTTY: the
+/// driver's dispatch; the io_uring analogue of the null ioctl).
+class raw_submit_runner final : public runner {
+  public:
+    raw_submit_runner(context& c, bool nop, std::size_t count)
+        : ctx_(&c), nop_(nop), n_(std::max<std::size_t>(1, count)) {}
+
+    int setup() override {
+        if (!nop_)
+            if (const int err = open_node(*ctx_, fd_); err != 0)
+                return err;
+        if (const int err = ring_.open(static_cast<unsigned>(n_)); err != 0)
+            return err;
+        slot_ = nop_ ? -1 : ring_.register_file(fd_.get());  // as kctl::batch does
+        return run();
+    }
+
+    timing sample(std::uint64_t groups, std::uint32_t k, histogram& h) override {
+        return sample_submits(groups, k, n_, h, scratch_, err_, [this] { return run(); });
+    }
+
+  private:
+    int run() noexcept {
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (nop_)
+                ring_.push_nop(i);
+            else
+                ring_.push(slot_ >= 0 ? slot_ : fd_.get(), static_cast<unsigned>(null_ioctl_cmd), 0,
+                           i, slot_ >= 0);
+        }
+        if (const int err = ring_.submit_and_wait(static_cast<unsigned>(n_)); err != 0)
+            return err;
+        const int want = nop_ ? 0 : -ENOTTY;
+        int e = 0;
+        ring_.reap([&](std::uint64_t, int res) {
+            if (res != want) [[unlikely]]
+                e = res < 0 ? -res : EIO;
+        });
+        return e;
+    }
+
+    context* ctx_;
+    bool nop_;
+    std::size_t n_;
+    unique_fd fd_;
+    uring_ring ring_;  // after fd_: torn down first
+    int slot_ = -1;
+    std::vector<std::uint64_t> scratch_;
+};
+
 /// kctl::batch of `n` commands (sum, or add of +1 and -1 in turn), run again and again: the
 /// batch runs through `kind` (uring, or ioctl one by one for comparison). Timed per command:
 /// each group of `k` commands the engine asks for is ceil(k / n) whole runs of the batch, so
@@ -256,41 +351,13 @@ class submit_runner final : public runner {
     }
 
     timing sample(std::uint64_t groups, std::uint32_t k, histogram& h) override {
-        const std::uint64_t runs = (k + n_ - 1) / n_;  // per group
-        const std::uint64_t per_group = runs * n_;     // commands per group
-        scratch_.resize(groups);
-        int e = 0;
-        const std::uint64_t t0 = mono_ns();
-        const std::uint64_t c0 = ticks();
-        std::uint64_t c = c0;
-        for (std::uint64_t g = 0; g < groups; ++g) {
-            for (std::uint64_t i = 0; i < runs; ++i)
-                for (const kctl::batch_result& r : b_->run())
-                    if (r.error != 0) [[unlikely]]
-                        e = r.error;
-            const std::uint64_t c1 = ticks();
-            scratch_[g] = c1 - c;
-            c = c1;
-        }
-        const std::uint64_t t1 = mono_ns();
-        err_ = e;
-        timing t;
-        t.start_ns = t0;
-        t.end_ns = t1;
-        t.wall_ns = static_cast<double>(t1 - t0);
-        t.loop_ns = t.wall_ns;
-        t.ops = groups * per_group;
-        t.per_op_ns = t.wall_ns / static_cast<double>(t.ops);
-        t.ticks = c - c0;
-        t.tick_wall_ns = t.wall_ns;
-        // The engine reads the histogram as ticks per group of k: scale to that.
-        for (std::uint64_t g = 0; g < groups; ++g)
-            h.add(scratch_[g] * k / per_group);
-        const auto mid = scratch_.begin() + static_cast<std::ptrdiff_t>(groups / 2);
-        std::nth_element(scratch_.begin(), mid, scratch_.end());
-        const double ns_per_tick = t.ticks ? t.wall_ns / static_cast<double>(t.ticks) : 0;
-        t.median_op_ns = static_cast<double>(*mid) * ns_per_tick / static_cast<double>(per_group);
-        return t;
+        return sample_submits(groups, k, n_, h, scratch_, err_, [this] {
+            int e = 0;
+            for (const kctl::batch_result& r : b_->run())
+                if (r.error != 0) [[unlikely]]
+                    e = r.error;
+            return e;
+        });
     }
 
   private:
@@ -733,6 +800,10 @@ std::unique_ptr<runner> make_runner(const kctl::bench::row& r, context& ctx) {
             return make_loop(null_syscall_op{});
         case floor_kind::null_ioctl:
             return make_loop(null_ioctl_op(ctx));
+        case floor_kind::uring_nop:
+        case floor_kind::uring_null:
+            return std::make_unique<raw_submit_runner>(ctx, r.floor == floor_kind::uring_nop,
+                                                       static_cast<std::size_t>(r.param));
         case floor_kind::none:
             break;
     }

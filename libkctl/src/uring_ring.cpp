@@ -8,8 +8,11 @@ namespace kctl::detail {
 int uring_ring::open(unsigned entries, unsigned sqpoll_idle_ms) noexcept {
     close();
     io_uring_params p{};
-    // Every SQE is submitted even if one fails early; one task submits and reaps.
-    p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
+    // Every SQE is submitted even if one fails early. No IORING_SETUP_SINGLE_ISSUER: a device
+    // or batch is for one thread at a time, not for one thread (libkctl/README.md "Threads"),
+    // and a single-issuer ring refuses with EEXIST a submission from any task but the one
+    // that created it (another thread, or the child after fork()).
+    p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
     if (sqpoll_idle_ms > 0) {
         p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SQPOLL;
         p.sq_thread_idle = sqpoll_idle_ms;
@@ -37,10 +40,26 @@ int uring_ring::open(unsigned entries, unsigned sqpoll_idle_ms) noexcept {
     return 0;
 }
 
+int uring_ring::register_file(int fd) noexcept {
+    if (!open_ || files_ == -2 || files_ >= files_max)
+        return -1;
+    if (files_ == -1) {
+        if (io_uring_register_files_sparse(&ring_, files_max) < 0) {
+            files_ = -2;
+            return -1;
+        }
+        files_ = 0;
+    }
+    if (io_uring_register_files_update(&ring_, static_cast<unsigned>(files_), &fd, 1) != 1)
+        return -1;
+    return files_++;
+}
+
 void uring_ring::close() noexcept {
     if (open_)
         io_uring_queue_exit(&ring_);
     open_ = false;
+    files_ = -1;
     sqpoll_ = false;
     entries_ = 0;
 }

@@ -32,17 +32,38 @@ class uring_ring {
     unsigned entries() const noexcept { return entries_; }
     bool sqpoll() const noexcept { return sqpoll_; }
 
-    /// Queues one command; false if the submission queue is full (submit first).
-    bool push(int fd, unsigned cmd_op, std::uint64_t arg, std::uint64_t user_data) noexcept {
+    /// Registers `fd` with the ring (a sparse table of `files_max` slots, set up on first
+    /// use): its slot, for push() with a fixed file, or -1 if the ring takes no more (the
+    /// caller then passes the descriptor). A registered file saves each command the lookup
+    /// of the descriptor and its reference count (fget/fput); the ring holds the file until
+    /// it is torn down.
+    int register_file(int fd) noexcept;
+
+    /// Queues one command on `fd`, or on registered slot `fd` if `fixed`; false if the
+    /// submission queue is full (submit first).
+    bool push(int fd, unsigned cmd_op, std::uint64_t arg, std::uint64_t user_data,
+              bool fixed = false) noexcept {
         io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
         if (!sqe) [[unlikely]]
             return false;
         io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, nullptr, 0, 0);
+        if (fixed)
+            sqe->flags |= IOSQE_FIXED_FILE;
         sqe->cmd_op = cmd_op;
         sqe->user_data = user_data;
         auto* c = reinterpret_cast<kdemo_uring_cmd*>(sqe->cmd);
         c->arg = arg;
         c->reserved = 0;
+        return true;
+    }
+
+    /// Queues an IORING_OP_NOP (the benchmark's floor); false if the submission queue is full.
+    bool push_nop(std::uint64_t user_data) noexcept {
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+        if (!sqe) [[unlikely]]
+            return false;
+        io_uring_prep_nop(sqe);
+        sqe->user_data = user_data;
         return true;
     }
 
@@ -77,6 +98,8 @@ class uring_ring {
     bool open_ = false;
     bool sqpoll_ = false;
     unsigned entries_ = 0;
+    int files_ = -1;  // slots used; -1: no table yet, -2: registration unusable
+    static constexpr int files_max = 64;
 };
 
 /// Whether `err` from uring_ring::open() or from a command means "io_uring passthrough is

@@ -121,8 +121,12 @@ void from_json(const json& x, row& r) {
     r.label = x.at("label");
     const std::string transport = x.at("transport");
     const std::string op = x.at("op");
-    if (op == "null")
-        r.floor = transport == "syscall" ? floor_kind::null_syscall : floor_kind::null_ioctl;
+    if (op == "nop")
+        r.floor = floor_kind::uring_nop;
+    else if (op == "null")
+        r.floor = transport == "syscall" ? floor_kind::null_syscall
+                  : transport == "uring" ? floor_kind::uring_null
+                                         : floor_kind::null_ioctl;
     r.transport = kctl::parse_transport(transport).value_or(transport_kind::ioctl);
     r.op = named(kctl::all_operations, op).value_or(operation::sum);
     r.variant = parse_variant(x.at("variant").get<std::string>()).value_or(variant::libkctl);

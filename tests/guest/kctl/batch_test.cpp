@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <kctl/kctl.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kctl/fixture.hpp"
@@ -144,6 +146,80 @@ TEST_F(LibkctlBatch, RunsAgainAndMoreOperationsThanTheRingHolds) {
     EXPECT_EQ(b.failed(), 0u);
     EXPECT_EQ(state().sum, 200);
     EXPECT_EQ(state().count, 200u);
+}
+
+// A batch, like a device, is for one thread at a time, not for one thread: its ring must
+// take submissions from whichever thread runs it (a single-issuer ring would refuse the
+// second thread's with EEXIST).
+TEST_F(LibkctlBatch, RunsFromOneThreadThenAnother) {
+    const kctl::device_entry d0 = kctl::find_device("kdemo0");
+    kctl::batch b;
+    for (int i = 0; i < 4; ++i)
+        b.add(d0, 1);
+    b.sum(d0);
+    auto run_here = [&b] {
+        const auto& r = b.run();
+        EXPECT_EQ(b.failed(), 0u);
+        EXPECT_EQ(b.transport(), transport_kind::uring);
+        return r.back().sum.count;
+    };
+    EXPECT_EQ(run_here(), 4u);
+    std::uint64_t there = 0;
+    std::thread([&] {
+        try {
+            there = run_here();
+        } catch (const kctl::error& e) {
+            ADD_FAILURE() << e.what();
+        }
+    }).join();
+    EXPECT_EQ(there, 8u);
+    EXPECT_EQ(run_here(), 12u);
+
+    kctl::device dev(d0, kctl::open_options{transport_kind::uring, {}});
+    dev.add(1);
+    std::thread([&] {
+        try {
+            dev.add(1);
+        } catch (const kctl::error& e) {
+            ADD_FAILURE() << e.what();
+        }
+    }).join();
+    EXPECT_EQ(dev.last_transport(operation::add), transport_kind::uring);
+    EXPECT_EQ(state().count, 14u);
+}
+
+// The kernel may issue a contended mutation again from an io-wq worker, after later commands
+// of the same submission; the batch still runs its operations in the order queued: each sum
+// sees the add queued before it, however another writer hammers the device meanwhile.
+TEST_F(LibkctlBatch, KeepsTheOrderQueuedWhileAnotherWriterContends) {
+    const kctl::device_entry d0 = kctl::find_device("kdemo0");
+    kctl::batch b;
+    constexpr int kPairs = 32;
+    for (int i = 0; i < kPairs; ++i) {
+        b.add(d0, 1);
+        b.sum(d0);
+    }
+    std::atomic<bool> stop{false};
+    std::atomic<int> writer_err{0};
+    std::thread writer([&] {
+        while (!stop)
+            if (const int err = add(rw.get(), 1); err != 0)
+                writer_err = err;
+    });
+    for (int round = 0; round < 20; ++round) {
+        const std::uint64_t start = state().count;
+        const auto& r = b.run();
+        ASSERT_EQ(b.failed(), 0u);
+        std::uint64_t last = start;
+        for (int i = 0; i < kPairs; ++i) {
+            // at least the pair's own add since the previous sum (others may add more)
+            EXPECT_GE(r[2 * i + 1].sum.count, last + 1) << "round " << round << " pair " << i;
+            last = r[2 * i + 1].sum.count;
+        }
+    }
+    stop = true;
+    writer.join();
+    EXPECT_EQ(writer_err, 0);
 }
 
 TEST_F(LibkctlBatch, GetMsgLongerThanTheFirstBufferIsFetchedWhole) {

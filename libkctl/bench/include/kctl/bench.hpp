@@ -132,6 +132,8 @@ enum class floor_kind : std::uint8_t {
     none,          ///< not a floor
     null_syscall,  ///< syscall(SYS_getppid): transport "syscall", op "null" in the JSON
     null_ioctl,    ///< an unknown ioctl on the node (ENOTTY): transport "ioctl", op "null"
+    uring_nop,     ///< IORING_OP_NOP per submit (section submit): transport "uring", op "nop"
+    uring_null,    ///< a uring_cmd the driver refuses (ENOTTY): transport "uring", op "null"
 };
 
 /// One row of the report. What it measures is typed (transport, op, variant, floor); the
