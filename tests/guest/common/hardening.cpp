@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +40,22 @@ double stress_seconds() {
             return s;
     }
     return 5.0;
+}
+
+uint64_t fuzz_fresh_seed() {
+    static const uint64_t seed = [] {
+        if (const char* e = std::getenv("KDEMO_FUZZ_SEED"); e && *e)
+            return env_u64("KDEMO_FUZZ_SEED", 0);
+        // GRND_INSECURE: the debug kernel's CRNG may not be ready yet so early
+        // after boot (GRND_NONBLOCK then fails), and a seed needs no secrecy
+        uint64_t v = 0;
+        if (::getrandom(&v, sizeof(v), GRND_INSECURE) != sizeof(v) &&
+            ::getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+            v = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                (static_cast<uint64_t>(::getpid()) << 40);
+        return v >> 1;  // fits a signed 64-bit shell variable too
+    }();
+    return seed;
 }
 
 Budget::Budget(double seconds, uint64_t max_iterations)

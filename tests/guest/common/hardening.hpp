@@ -24,6 +24,10 @@ uint64_t env_u64(const char* name, uint64_t fallback);
 // Every test is bounded by time and by iterations, both proportional to it.
 double stress_seconds();
 
+// The fresh fuzz seed of this process: KDEMO_FUZZ_SEED, else random (the
+// same for every test of the binary, so that one line replays them all).
+uint64_t fuzz_fresh_seed();
+
 // A wall-clock deadline and an iteration cap; whichever comes first ends the
 // loop. The deadline is an absolute CLOCK_MONOTONIC time, so it means the
 // same thing in forked children.

@@ -48,22 +48,8 @@ struct Model {
 
 enum class Seed { Fixed, Fresh };
 
-// The fresh seed of this process: KDEMO_FUZZ_SEED, else random (the same for
-// every test of the binary, so that one line replays them all).
 uint64_t fresh_seed() {
-    static const uint64_t seed = [] {
-        if (const char* e = std::getenv("KDEMO_FUZZ_SEED"); e && *e)
-            return env_u64("KDEMO_FUZZ_SEED", kFixedSeed);
-        // GRND_INSECURE: the debug kernel's CRNG may not be ready yet so early
-        // after boot (GRND_NONBLOCK then fails), and a seed needs no secrecy
-        uint64_t v = 0;
-        if (::getrandom(&v, sizeof(v), GRND_INSECURE) != sizeof(v) &&
-            ::getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-            v = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                (static_cast<uint64_t>(::getpid()) << 40);
-        return v >> 1;  // fits a signed 64-bit shell variable too
-    }();
-    return seed;
+    return fuzz_fresh_seed();
 }
 
 // msg_max of the fresh runs: KDEMO_FUZZ_MSG_MAX, else the seed's pick.

@@ -22,6 +22,7 @@
 #include <cinttypes>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -172,7 +173,10 @@ class Ring {
     int err = 0;
 };
 
-class FuzzUring : public KdemoTest {
+// Seeds/FuzzUring.X/Fixed runs the fixed seed (the regression case),
+// .../Fresh a fresh one (KDEMO_FUZZ_SEED, else random), both printed with the
+// command that replays them.
+class FuzzUring : public KdemoTest, public ::testing::WithParamInterface<bool> {
   protected:
     ModuleConfig config() const override { return {2, 4095, false}; }
     void SetUp() override {
@@ -181,8 +185,15 @@ class FuzzUring : public KdemoTest {
         KdemoTest::SetUp();
         if (HasFatalFailure())
             return;
-        seed = env_u64("KDEMO_FUZZ_SEED", 0x6b64656d6f);
-        std::printf("kdemo-fuzz-uring: seed %" PRIu64 " (KDEMO_FUZZ_SEED overrides)\n", seed);
+        const bool fresh = GetParam();
+        seed = fresh ? fuzz_fresh_seed() : 0x6b64656d6f;
+        const char* flavour = std::getenv("KDEMO_KERNEL_FLAVOUR");
+        std::printf("kdemo-fuzz-uring: seed %" PRIu64
+                    "; replay: tests/vm/suite -k %s --env "
+                    "KDEMO_STRESS_SECONDS=%g%s --filter 'Seeds/FuzzUring.*/%s'\n",
+                    seed, flavour && *flavour ? flavour : "6.1", stress_seconds(),
+                    fresh ? (" --env KDEMO_FUZZ_SEED=" + std::to_string(seed)).c_str() : "",
+                    fresh ? "Fresh" : "Fixed");
     }
     void TearDown() override {
         if (!kernel_broken().empty())
@@ -199,7 +210,7 @@ class FuzzUring : public KdemoTest {
     uint64_t findings = 0;
 };
 
-TEST_F(FuzzUring, RandomCommandsAgreeWithTheIoctlPath) {
+TEST_P(FuzzUring, RandomCommandsAgreeWithTheIoctlPath) {
     Gen g(seed);
     Regions mem;
     KmsgWatch kmsg;
@@ -445,6 +456,11 @@ TEST_F(FuzzUring, RandomCommandsAgreeWithTheIoctlPath) {
     f.add("reports", problems.size());
     f.print();
 }
+
+INSTANTIATE_TEST_SUITE_P(Seeds, FuzzUring, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                             return p.param ? "Fresh" : "Fixed";
+                         });
 
 }  // namespace
 }  // namespace kt
