@@ -175,7 +175,7 @@ TEST_F(LibkctlBatch, RunsFromOneThreadThenAnother) {
     EXPECT_EQ(there, 8u);
     EXPECT_EQ(run_here(), 12u);
 
-    kctl::device dev(d0, kctl::open_options{transport_kind::uring, {}});
+    kctl::device dev(d0, kctl::open_options().set_transport(transport_kind::uring));
     dev.add(1);
     std::thread([&] {
         try {
