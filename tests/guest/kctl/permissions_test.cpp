@@ -398,8 +398,9 @@ TEST_F(UdevOutsider, KctlReadsThroughSysfsAndProc) {
                   "\n");
     Proc sum = kctl({"--json", "sum"}, as_outsider);
     EXPECT_EQ(sum.status, 0);
-    EXPECT_EQ(sum.out, "{\"sum\":-8,\"count\":1,\"generation\":" +
-                           std::to_string(state().generation) + "}\n");
+    EXPECT_EQ(sum.out,
+              "{\"format\":\"kctl-sum\",\"version\":1,\"sum\":-8,\"count\":1,\"generation\":" +
+                  std::to_string(state().generation) + "}\n");
     Proc info = kctl({"-v", "info"}, as_outsider);
     EXPECT_EQ(info.status, 0);
     EXPECT_NE(info.out.find("driver: kdemo\n"), std::string::npos) << info.out;
