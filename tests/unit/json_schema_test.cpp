@@ -18,6 +18,7 @@
 namespace kctl::cli {
 namespace {
 
+using test::lines;
 using test::result;
 using test::run_kctl;
 
@@ -38,14 +39,6 @@ void expect_valid(std::string_view command, const json& doc) {
 void expect_invalid(std::string_view command, const nlohmann::json& doc) {
     EXPECT_FALSE(kdemo::schema_errors(schema_of(command), doc).empty())
         << command << " accepts " << doc.dump();
-}
-
-std::vector<std::string> lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);)
-        out.push_back(l);
-    return out;
 }
 
 kctl::info some_info(bool full) {

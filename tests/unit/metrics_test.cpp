@@ -28,6 +28,7 @@ namespace kctl::cli {
 namespace {
 
 using kctl::test::temp_dir;
+using test::lines;
 using test::run_kctl;
 
 // A device as the ioctl or proc transport reports it: every field.
@@ -64,14 +65,6 @@ device_sample failed(const std::string& name, int err) {
     d.device = name;
     d.error = err;
     return d;
-}
-
-std::vector<std::string> lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);)
-        out.push_back(l);
-    return out;
 }
 
 TEST(MetricsExposition, NoDevicesIsUpZeroAlone) {

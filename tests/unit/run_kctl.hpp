@@ -44,6 +44,15 @@ inline result run_kctl(std::vector<std::string> args, const std::string& input =
     return {status, out.str(), err.str()};
 }
 
+/// @p text (kctl's output) split into its lines, without the newlines.
+inline std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+        out.push_back(l);
+    return out;
+}
+
 }  // namespace kctl::cli::test
 
 #endif  // KCTL_TESTS_UNIT_RUN_KCTL_HPP
