@@ -10,6 +10,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <utility>
 
 #include "bench_schema_check.hpp"
 #include "cmd_bench.hpp"
@@ -247,6 +249,31 @@ TEST(BenchPlan, EveryTransportAndOperationItSupports) {
         EXPECT_FALSE(s.count(id)) << id;
 }
 
+TEST(BenchPlan, TheNetlinkFloorAndListingRows) {
+    const auto rows = bn::plan({}, 4095, 2, 3);
+    auto find = [&rows](const std::string& id) -> const bn::row& {
+        for (const bn::row& r : rows)
+            if (r.id == id)
+                return r;
+        throw std::runtime_error("no row " + id);
+    };
+    const bn::row& floor = find("floor.null-netlink");
+    EXPECT_EQ(floor.section, bn::section::floor);
+    EXPECT_EQ(floor.floor, bn::floor_kind::netlink_null);
+    EXPECT_EQ(bn::transport_name(floor), "netlink");
+    EXPECT_EQ(bn::op_name(floor), "null");
+    for (const auto& [id, v] : {std::pair{"netlink.list.dump", bn::variant::dump},
+                                std::pair{"netlink.list.get-each", bn::variant::get_each}}) {
+        const bn::row& r = find(id);
+        EXPECT_EQ(r.variant, v) << id;
+        EXPECT_EQ(r.param, 3U) << id << ": the devices listed";
+        EXPECT_EQ(r.transport, kctl::transport_kind::netlink) << id;
+        EXPECT_NE(r.label.find("3 devices"), std::string::npos) << r.label;
+    }
+    EXPECT_EQ(bn::parse_variant("get-each"), bn::variant::get_each);
+    EXPECT_EQ(bn::to_string(bn::variant::dump), "dump");
+}
+
 TEST(BenchPlan, MessageSizesGoUpToMsgMax) {
     std::vector<std::uint64_t> ioctl, sysfs;
     for (const bn::row& r : bn::plan({}, 100000, 2)) {
@@ -340,7 +367,8 @@ std::vector<bn::target> two_rows(const std::vector<double>& num, const std::vect
     return bn::evaluate_targets(rows);
 }
 
-const bn::target& ioctl_sum_target(const std::vector<bn::target>& targets) {
+// By value: the callers pass the temporary two_rows() returns.
+bn::target ioctl_sum_target(const std::vector<bn::target>& targets) {
     for (const bn::target& t : targets)
         if (t.id == "ioctl-sum-vs-null-ioctl")  // goal: ratio <= 1.3
             return t;
@@ -356,7 +384,7 @@ TEST(BenchTargets, RatiosPairSamplesOfTheSameRound) {
         den.push_back(1000 * load);
         num.push_back(1200 * load * (1 + 0.001 * i));
     }
-    const bn::target& t = ioctl_sum_target(two_rows(num, den));
+    const bn::target t = ioctl_sum_target(two_rows(num, den));
     ASSERT_TRUE(t.ratio && t.ci);
     EXPECT_NEAR(*t.ratio, 1.2 * 1.007, 1e-9);    // the median of 1.2 x 1.000 .. 1.014
     EXPECT_NEAR(t.ci->low, 1.2 * 1.003, 1e-9);   // the 4th of the 15 sorted ratios
@@ -371,7 +399,7 @@ TEST(BenchTargets, AnIntervalAcrossTheGoalIsInconclusive) {
         den.push_back(1000);
         num.push_back(1000 * (1.16 + 0.02 * i));
     }
-    const bn::target& t = ioctl_sum_target(two_rows(num, den));
+    const bn::target t = ioctl_sum_target(two_rows(num, den));
     ASSERT_TRUE(t.ratio && t.ci);
     EXPECT_NEAR(*t.ratio, 1.30, 1e-9);
     EXPECT_NEAR(t.ci->low, 1.22, 1e-9);
@@ -392,7 +420,7 @@ TEST(BenchTargets, WithoutSamplesTheRatioOfTheRowsDecides) {
         r.stats.sample_medians_ns.clear();
         r.stats.sample_means_ns.clear();
     }
-    const bn::target& t = ioctl_sum_target(bn::evaluate_targets(rows));
+    const bn::target t = ioctl_sum_target(bn::evaluate_targets(rows));
     ASSERT_TRUE(t.ratio);
     EXPECT_NEAR(*t.ratio, 1.4, 1e-9);
     EXPECT_FALSE(t.ci);
