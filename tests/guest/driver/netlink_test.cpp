@@ -2,6 +2,7 @@
 // other transports see, one case per refusal, the monitor group, and the
 // family's life with the module. Raw netlink through libmnl (common/genl).
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -176,6 +178,29 @@ TEST_F(NetlinkFourDevices, DumpListsEveryDeviceInOrder) {
         EXPECT_EQ(a.replies[i].u32(KDEMO_A_DEV_INDEX), i);
         EXPECT_EQ(a.replies[i].str(KDEMO_A_DEV_NAME), "kdemo" + std::to_string(i));
     }
+}
+
+// The dump returns 0 after the last device: NLMSG_DONE then travels in the
+// same skb, and the whole listing is one read (not a second pass for DONE).
+TEST_F(NetlinkFourDevices, ADumpThatFitsIsAnsweredInOneRead) {
+    std::vector<char> req;
+    nlmsghdr* h = genl_header(req, nl->family(), KDEMO_CMD_GET_DEV, NLM_F_DUMP);
+    h->nlmsg_seq = 4242;
+    ASSERT_EQ(::send(nl->fd(), h, h->nlmsg_len, 0), static_cast<ssize_t>(h->nlmsg_len));
+    std::vector<char> buf(64 * 1024);
+    const ssize_t n = ::recv(nl->fd(), buf.data(), buf.size(), 0);
+    ASSERT_GT(n, 0) << std::strerror(errno);
+    std::vector<int> types;
+    int len = static_cast<int>(n);
+    for (auto* m = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, len);
+         m = mnl_nlmsg_next(m, &len)) {
+        EXPECT_EQ(m->nlmsg_seq, 4242U);
+        types.push_back(m->nlmsg_type);
+    }
+    const int f = nl->family(), done = NLMSG_DONE;
+    EXPECT_EQ(types, (std::vector<int>{f, f, f, f, done}));
+    EXPECT_EQ(::recv(nl->fd(), buf.data(), buf.size(), MSG_DONTWAIT), -1) << "nothing more";
+    EXPECT_EQ(errno, EAGAIN);
 }
 
 TEST_F(NetlinkFourDevices, RequestsReachOnlyTheNamedDevice) {
