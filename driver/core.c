@@ -154,10 +154,14 @@ static void kdemo_notify_workfn(struct work_struct *work)
  * so a stream of changes costs one run (and kernfs' fsnotify work behind
  * it) per tick rather than kworker wake-ups per change (docs/DESIGN.md).
  *
- * Last, the netlink event (netlink.c): built and sent here, in the writer's
- * context, only when the monitor group has listeners; it carries the state
- * of the moment it is built, so a burst of changes may announce fewer
- * generations than it made, but always the last one.
+ * Between the two, the netlink event (netlink.c): built and sent here, in
+ * the writer's context, only when the monitor group has listeners; it
+ * carries the state of the moment it is built, so a burst of changes may
+ * announce fewer generations than it made, but always the last one. It goes
+ * before the sysfs work is queued: waking a kworker may hand it the CPU
+ * before the writer has sent the event (event wake-up 1.49x a node poll()
+ * wake-up on another CPU when it went last, 1.05x and 1.09x before the
+ * work: docs/BENCHMARKS.md).
  */
 static void kdemo_changed(struct kdemo_dev *kd, unsigned int what)
 {
@@ -166,13 +170,13 @@ static void kdemo_changed(struct kdemo_dev *kd, unsigned int what)
 	if (wq_has_sleeper(&kd->wait))
 		wake_up_interruptible_poll(&kd->wait,
 					   EPOLLIN | EPOLLRDNORM | EPOLLPRI);
+	kdemo_nl_notify(kd);
 	/* a full barrier: the change is visible before the work can run */
 	if (!atomic_fetch_or(what, &kd->notify_pending)) {
 		delay = local_clock() - READ_ONCE(kd->notify_last) <
 			KDEMO_NOTIFY_GAP_NS;
 		queue_delayed_work(system_unbound_wq, &kd->notify_work, delay);
 	}
-	kdemo_nl_notify(kd);
 }
 
 /*
