@@ -25,9 +25,9 @@ namespace {
 
 using detail::bench::mono_ns;
 
-constexpr std::string_view variant_names[] = {"libkctl",         "raw",       "kept-open",
-                                              "open-read-close", "get",       "set",
-                                              "same-cpu",        "other-cpu", "sqpoll"};
+constexpr std::string_view variant_names[] = {
+    "libkctl", "raw", "kept-open", "open-read-close", "get", "set", "same-cpu", "other-cpu",
+    "sqpoll",  "dump", "get-each"};
 
 constexpr std::string_view section_names[] = {"floor",   "operation", "file",   "batch",
                                               "message", "threads",   "wakeup", "submit"};
@@ -172,7 +172,8 @@ const row* report::find(std::string_view id) const noexcept {
     return nullptr;
 }
 
-std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads) {
+std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads,
+                      unsigned devices) {
     std::vector<row> rows;
     const transport_kind T[] = {transport_kind::mmap,    transport_kind::ioctl,
                                 transport_kind::sysfs,   transport_kind::proc,
@@ -190,6 +191,15 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
     rows.push_back(make(section::floor, "floor.null-ioctl", "null ioctl (ENOTTY)", ioctl,
                         operation::sum, variant::raw, 0, w_floor, "_IO(0xDE, 0xFF) on the node"));
     rows.back().floor = floor_kind::null_ioctl;
+    // What any netlink request costs, before the family's handler: docs/BENCHMARKS.md
+    // decomposes the netlink rows with it.
+    if (wanted(o, transport_kind::netlink)) {
+        rows.push_back(make(section::floor, "floor.null-netlink",
+                            "null netlink request (EOPNOTSUPP)", transport_kind::netlink,
+                            operation::sum, variant::raw, 0, w_floor,
+                            "family kdemo, a command it lacks: sendto(), the error, recvfrom()"));
+        rows.back().floor = floor_kind::netlink_null;
+    }
 
     // Each transport x each operation it supports, grouped by operation.
     for (const operation op : op_order) {
@@ -213,6 +223,20 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
                                     ioctl, operation::sum, variant::raw, 0, w_operation,
                                     "KDEMO_IOC_GET_SUM without libkctl"));
         }
+    }
+
+    // Listing every device through netlink: one dump request against one get-dev request
+    // per device. The time of a row is that of the whole listing.
+    if (wanted(o, transport_kind::netlink) && wanted(o, operation::info) && devices > 0) {
+        const std::string n = num(devices);
+        const std::string what = "netlink list " + n + (devices == 1 ? " device" : " devices");
+        rows.push_back(make(section::operation, "netlink.list.dump", what + ", one dump",
+                            transport_kind::netlink, operation::info, variant::dump, devices,
+                            w_operation, "GET_DEV with NLM_F_DUMP: one request, every device"));
+        rows.push_back(make(section::operation, "netlink.list.get-each",
+                            what + ", " + n + " get-dev", transport_kind::netlink,
+                            operation::info, variant::get_each, devices, w_operation,
+                            "GET_DEV once per device index"));
     }
 
     // One file: a descriptor kept open vs open/read/close per read.
@@ -700,7 +724,8 @@ report run(const options& in) {
         ctx.changed_acc = true;
     }
 
-    rep.rows = plan(o, env.msg_max, o.max_threads);
+    rep.rows = plan(o, env.msg_max, o.max_threads,
+                    static_cast<unsigned>(list_devices().size()));
     std::vector<live> rows(rep.rows.size());
     double total_weight = 0;
     for (std::size_t i = 0; i < rows.size(); ++i) {

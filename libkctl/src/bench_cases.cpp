@@ -804,6 +804,8 @@ std::unique_ptr<runner> make_runner(const kctl::bench::row& r, context& ctx) {
         case floor_kind::uring_null:
             return std::make_unique<raw_submit_runner>(ctx, r.floor == floor_kind::uring_nop,
                                                        static_cast<std::size_t>(r.param));
+        case floor_kind::netlink_null:
+            return make_netlink_runner(r);
         case floor_kind::none:
             break;
     }
@@ -811,6 +813,8 @@ std::unique_ptr<runner> make_runner(const kctl::bench::row& r, context& ctx) {
         case section::floor:
             break;
         case section::operation:
+            if (r.variant == variant::dump || r.variant == variant::get_each)
+                return make_netlink_runner(r);
             if (r.variant == variant::raw && op == operation::sum && kind == transport_kind::mmap)
                 return make_loop(raw_mmap_sum_op(ctx));
             if (r.variant == variant::raw && op == operation::sum)

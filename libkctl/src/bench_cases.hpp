@@ -59,6 +59,9 @@ class context {
 /// The runner for a planned row, or nullptr if the engine has none for it.
 std::unique_ptr<runner> make_runner(const kctl::bench::row& r, context& ctx);
 
+/// The runner of the netlink floor and of the netlink listing rows (bench_netlink.cpp).
+std::unique_ptr<runner> make_netlink_runner(const kctl::bench::row& r);
+
 }  // namespace kctl::detail::bench
 
 #endif

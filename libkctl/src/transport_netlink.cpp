@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "info_data.hpp"
+#include "netlink_socket.hpp"
 #include "transport.hpp"
 
 namespace kctl::detail {
@@ -26,193 +27,6 @@ namespace kctl::detail {
 namespace {
 
 static_assert(KDEMO_MSG_NL_MAX == netlink_msg_max);
-
-struct mnl_closer {
-    void operator()(mnl_socket* s) const noexcept { mnl_socket_close(s); }
-};
-using mnl_ptr = std::unique_ptr<mnl_socket, mnl_closer>;
-
-/// The largest message the kernel sends us: a reply or event with a KDEMO_MSG_NL_MAX-byte
-/// message, or a dump skb, plus headers.
-constexpr std::size_t recv_size = 96 * 1024;
-
-/// Attribute table of one message: the last of each type (KDEMO_A_VALUE is only sent).
-struct attrs {
-    std::array<const nlattr*, KDEMO_A_MAX + 1> a{};
-
-    const nlattr* operator[](int type) const noexcept { return a[static_cast<std::size_t>(type)]; }
-    std::uint64_t u64(int type) const noexcept {
-        const nlattr* x = (*this)[type];
-        return x && mnl_attr_get_payload_len(x) == 8 ? mnl_attr_get_u64(x) : 0;
-    }
-};
-
-int parse_attrs(const nlmsghdr* nlh, attrs& out) noexcept {
-    out = {};
-    const auto cb = [](const nlattr* attr, void* data) -> int {
-        auto* o = static_cast<attrs*>(data);
-        const int type = mnl_attr_get_type(attr);
-        if (type > 0 && type <= KDEMO_A_MAX)
-            o->a[static_cast<std::size_t>(type)] = attr;
-        return MNL_CB_OK;
-    };
-    return mnl_attr_parse(nlh, sizeof(genlmsghdr), cb, &out) == MNL_CB_ERROR ? EPROTO : 0;
-}
-
-/// What CTRL_CMD_GETFAMILY tells: the family id and the monitor group's id.
-struct family_reply {
-    std::uint16_t id = 0;
-    std::uint32_t group = 0;
-    const char* name = nullptr;  // of the group being parsed
-    std::uint32_t gid = 0;
-};
-
-int group_attr(const nlattr* attr, void* data) {
-    auto* r = static_cast<family_reply*>(data);
-    if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_NAME)
-        r->name = mnl_attr_get_str(attr);
-    else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_ID)
-        r->gid = mnl_attr_get_u32(attr);
-    return MNL_CB_OK;
-}
-
-int groups_attr(const nlattr* grp, void* data) {
-    auto* r = static_cast<family_reply*>(data);
-    r->name = nullptr;
-    r->gid = 0;
-    mnl_attr_parse_nested(grp, group_attr, r);
-    if (r->name && std::strcmp(r->name, KDEMO_MCGRP_MONITOR) == 0)
-        r->group = r->gid;
-    return MNL_CB_OK;
-}
-
-int family_attr(const nlattr* attr, void* data) {
-    auto* r = static_cast<family_reply*>(data);
-    if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
-        r->id = mnl_attr_get_u16(attr);
-    else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
-        mnl_attr_parse_nested(attr, groups_attr, r);
-    return MNL_CB_OK;
-}
-
-/// One generic netlink socket: open, bound, extended acks on, capped acks.
-class nl_socket {
-  public:
-    int open() noexcept {
-        if (sock_)
-            return 0;
-        mnl_ptr s(mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC));
-        if (!s)
-            return errno;
-        if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0)
-            return errno;
-        int on = 1;
-        mnl_socket_setsockopt(s.get(), NETLINK_EXT_ACK, &on, sizeof on);
-        mnl_socket_setsockopt(s.get(), NETLINK_CAP_ACK, &on, sizeof on);
-        portid_ = mnl_socket_get_portid(s.get());
-        seq_ = static_cast<unsigned>(std::time(nullptr));
-        sock_ = std::move(s);
-        return 0;
-    }
-
-    int fd() const noexcept { return sock_ ? mnl_socket_get_fd(sock_.get()) : -1; }
-    mnl_socket* get() const noexcept { return sock_.get(); }
-
-    /// Resolves the family "kdemo" and its monitor group (once).
-    int resolve() noexcept {
-        if (family_)
-            return 0;
-        if (const int err = open(); err != 0)
-            return err;
-        const unsigned seq = ++seq_;
-        nlmsghdr* nlh = header(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, seq, 0);
-        mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KDEMO_FAMILY_NAME);
-        family_reply r;
-        const int err = transact(nlh, seq, [&r](const nlmsghdr* reply) {
-            mnl_attr_parse(reply, sizeof(genlmsghdr), family_attr, &r);
-            return 0;
-        });
-        if (err == ENOENT || err == EINVAL)
-            return ENOENT;  // no such family: the module is not loaded, or lacks netlink
-        if (err != 0)
-            return err;
-        if (r.id == 0)
-            return EPROTO;
-        family_ = r.id;
-        monitor_ = r.group;
-        return 0;
-    }
-
-    std::uint16_t family() const noexcept { return family_; }
-    std::uint32_t monitor_group() const noexcept { return monitor_; }
-
-    /// A request of the family in the send buffer.
-    nlmsghdr* request(std::uint8_t cmd, unsigned index, std::uint16_t flags, unsigned& seq) {
-        seq = ++seq_;
-        nlmsghdr* nlh = header(family_, cmd, KDEMO_FAMILY_VERSION, seq, flags);
-        mnl_attr_put_u32(nlh, KDEMO_A_DEV_INDEX, index);
-        return nlh;
-    }
-
-    /// Sends `nlh` and reads until its answer is complete: `on_reply` for each reply (a dump
-    /// has several), then the ack, the error or NLMSG_DONE. Notifications are skipped.
-    int transact(nlmsghdr* nlh, unsigned seq, const std::function<int(const nlmsghdr*)>& on_reply) {
-        if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0)
-            return errno;
-        const bool want_ack = nlh->nlmsg_flags & (NLM_F_ACK | NLM_F_DUMP);
-        const bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
-        for (;;) {
-            const ssize_t n = mnl_socket_recvfrom(sock_.get(), recv_.data(), recv_.size());
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                return errno;
-            }
-            auto* msg = reinterpret_cast<const nlmsghdr*>(recv_.data());
-            int len = static_cast<int>(n);
-            bool replied = false;
-            for (; mnl_nlmsg_ok(msg, len); msg = mnl_nlmsg_next(msg, &len)) {
-                if (msg->nlmsg_seq != seq || msg->nlmsg_pid != portid_)
-                    continue;  // an event, or a late answer to an abandoned request
-                if (msg->nlmsg_type == NLMSG_ERROR) {
-                    const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(msg));
-                    return -e->error;
-                }
-                if (msg->nlmsg_type == NLMSG_DONE)
-                    return 0;
-                if (const int err = on_reply(msg); err != 0)
-                    return err;
-                replied = true;
-            }
-            if (replied && !want_ack && !dump)
-                return 0;
-        }
-    }
-
-  private:
-    nlmsghdr* header(std::uint16_t type, std::uint8_t cmd, std::uint8_t version, unsigned seq,
-                     std::uint16_t flags) {
-        nlmsghdr* nlh = mnl_nlmsg_put_header(send_.data());
-        nlh->nlmsg_type = type;
-        nlh->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
-        nlh->nlmsg_seq = seq;
-        auto* g = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(genlmsghdr)));
-        g->cmd = cmd;
-        g->version = version;
-        return nlh;
-    }
-
-  public:
-    std::vector<char> send_ = std::vector<char>(recv_size);
-
-  private:
-    mnl_ptr sock_;
-    unsigned portid_ = 0;
-    unsigned seq_ = 0;
-    std::uint16_t family_ = 0;
-    std::uint32_t monitor_ = 0;
-    std::vector<char> recv_ = std::vector<char>(recv_size);
-};
 
 /// The monitor group's events for one device, on a socket of its own. rearm() drains what
 /// arrived and keeps the newest state; the events leave the kernel in generation order and
@@ -289,7 +103,7 @@ class monitor_watch final : public watch_source {
         if (msg->nlmsg_type != sock_.family())
             return;
         const auto* g = static_cast<const genlmsghdr*>(mnl_nlmsg_get_payload(msg));
-        attrs a;
+        nl_attrs a;
         if (g->cmd != KDEMO_CMD_CHANGE_NTF || parse_attrs(msg, a) != 0 || !a[KDEMO_A_DEV_INDEX] ||
             mnl_attr_get_u32(a[KDEMO_A_DEV_INDEX]) != index_)
             return;
@@ -315,7 +129,7 @@ class monitor_watch final : public watch_source {
 
     unsigned index_;
     nl_socket sock_;
-    std::vector<char> buf_ = std::vector<char>(recv_size);
+    std::vector<char> buf_ = std::vector<char>(nl_recv_size);
     state have_;                // the newest event's scalars
     std::string message_;       // the newest message that travelled
     bool msg_changed_ = false;  // since the last carried()
@@ -329,7 +143,7 @@ class netlink_transport final : public transport {
         : transport(transport_kind::netlink), index_(index) {}
 
     int get_msg(std::string& out) override {
-        const int err = call(KDEMO_CMD_GET_MSG, 0, nullptr, [&out](const attrs& a) {
+        const int err = call(KDEMO_CMD_GET_MSG, 0, nullptr, [&out](const nl_attrs& a) {
             const nlattr* m = a[KDEMO_A_MSG];
             if (!m)
                 return EPROTO;
@@ -361,7 +175,7 @@ class netlink_transport final : public transport {
     }
 
     int sum(sum_result& out) noexcept override {
-        return call(KDEMO_CMD_GET_SUM, 0, nullptr, [&out](const attrs& a) {
+        return call(KDEMO_CMD_GET_SUM, 0, nullptr, [&out](const nl_attrs& a) {
             if (!a[KDEMO_A_GENERATION])
                 return EPROTO;
             out = {static_cast<std::int64_t>(a.u64(KDEMO_A_SUM)), a.u64(KDEMO_A_COUNT),
@@ -373,7 +187,7 @@ class netlink_transport final : public transport {
     int reset() override { return call(KDEMO_CMD_RESET, NLM_F_ACK, nullptr); }
 
     int info(info_data& out) override {
-        return call(KDEMO_CMD_GET_INFO, 0, nullptr, [&out](const attrs& a) {
+        return call(KDEMO_CMD_GET_INFO, 0, nullptr, [&out](const nl_attrs& a) {
             const auto str = [&a](int type) {
                 const nlattr* x = a[type];
                 return x ? std::string(mnl_attr_get_str(x)) : std::string();
@@ -408,7 +222,7 @@ class netlink_transport final : public transport {
 
   private:
     using builder = std::function<void(nlmsghdr*)>;
-    using parser = std::function<int(const attrs&)>;
+    using parser = std::function<int(const nl_attrs&)>;
 
     int call(std::uint8_t cmd, std::uint16_t flags, const builder& build,
              const parser& parse = nullptr) noexcept {
@@ -416,13 +230,14 @@ class netlink_transport final : public transport {
             if (const int err = sock_.resolve(); err != 0)
                 return err;
             unsigned seq = 0;
-            nlmsghdr* nlh = sock_.request(cmd, index_, flags, seq);
+            nlmsghdr* nlh = sock_.request(cmd, flags, seq);
+            mnl_attr_put_u32(nlh, KDEMO_A_DEV_INDEX, index_);
             if (build)
                 build(nlh);
             return sock_.transact(nlh, seq, [&parse](const nlmsghdr* reply) {
                 if (!parse)
                     return 0;
-                attrs a;
+                nl_attrs a;
                 if (const int err = parse_attrs(reply, a); err != 0)
                     return err;
                 return parse(a);

@@ -125,8 +125,9 @@ void from_json(const json& x, row& r) {
         r.floor = floor_kind::uring_nop;
     else if (op == "null")
         r.floor = transport == "syscall" ? floor_kind::null_syscall
-                  : transport == "uring" ? floor_kind::uring_null
-                                         : floor_kind::null_ioctl;
+                  : transport == "uring"   ? floor_kind::uring_null
+                  : transport == "netlink" ? floor_kind::netlink_null
+                                           : floor_kind::null_ioctl;
     r.transport = kctl::parse_transport(transport).value_or(transport_kind::ioctl);
     r.op = named(kctl::all_operations, op).value_or(operation::sum);
     r.variant = parse_variant(x.at("variant").get<std::string>()).value_or(variant::libkctl);
@@ -606,7 +607,8 @@ int bench(const context& ctx, const bench_args& a) {
         kctl::device d = ctx.open_device();
         const unsigned cpus = std::thread::hardware_concurrency();
         const auto rows =
-            bn::plan(o, d.info().msg_max(), a.threads ? a.threads : std::max(2U, cpus));
+            bn::plan(o, d.info().msg_max(), a.threads ? a.threads : std::max(2U, cpus),
+                     static_cast<unsigned>(kctl::list_devices().size()));
         out << (ctx.g.json ? dump(bench_plan_json(rows)) + '\n' : bench_plan_text(rows))
             << std::flush;
         return exit_ok;

@@ -134,6 +134,27 @@ TEST_F(KctlBench, FiltersAndTheTable) {
         EXPECT_EQ(p.out.find(filtered_out), std::string::npos) << filtered_out << "\n" << p.out;
 }
 
+// The netlink floor, and the listing of every device by one dump against one
+// get-dev per device: the rig loads kKctlConfig.ndevs devices.
+TEST_F(KctlBench, TheNetlinkFloorAndTheListingOfEveryDevice) {
+    const json doc = bench({"--transports", "netlink", "--ops", "info"});
+    std::set<std::string> ids;
+    for (const auto& row : doc["rows"]) {
+        expect_sane(row);
+        ids.insert(row["id"]);
+        if (row["id"] == "floor.null-netlink") {
+            EXPECT_EQ(row["transport"], "netlink");
+            EXPECT_EQ(row["op"], "null");
+        }
+        if (row["variant"] == "dump" || row["variant"] == "get-each") {
+            EXPECT_EQ(row["param"], kKctlConfig.ndevs) << row.dump();
+        }
+    }
+    for (const char* id : {"floor.null-netlink", "netlink.info", "netlink.list.dump",
+                           "netlink.list.get-each"})
+        EXPECT_TRUE(ids.count(id)) << id;
+}
+
 TEST_F(KctlBench, VerboseWithoutATerminalLogsALinePerRound) {
     const Proc p = kctl({"-v", "bench", "--duration", "1", "--samples", "3", "--transports",
                          "ioctl", "--ops", "sum"});

@@ -119,10 +119,12 @@ enum class variant : std::uint8_t {
     same_cpu,         ///< wakeup rows: the poller on the changer's CPU
     other_cpu,        ///< wakeup rows: the poller on another CPU
     sqpoll,           ///< submit rows: io_uring with a kernel thread polling the queue
+    dump,             ///< netlink listing rows: one dump request answers for every device
+    get_each,         ///< netlink listing rows: one get-dev request per device
 };
 
 /// "libkctl", "raw", "kept-open", "open-read-close", "get", "set", "same-cpu", "other-cpu",
-/// "sqpoll".
+/// "sqpoll", "dump", "get-each".
 std::string_view to_string(variant v) noexcept;
 /// The variant with this name, or nullopt.
 std::optional<variant> parse_variant(std::string_view name) noexcept;
@@ -134,6 +136,9 @@ enum class floor_kind : std::uint8_t {
     null_ioctl,    ///< an unknown ioctl on the node (ENOTTY): transport "ioctl", op "null"
     uring_nop,     ///< IORING_OP_NOP per submit (section submit): transport "uring", op "nop"
     uring_null,    ///< a uring_cmd the driver refuses (ENOTTY): transport "uring", op "null"
+    /// a request of family kdemo for a command it lacks (EOPNOTSUPP): transport "netlink",
+    /// op "null"
+    netlink_null,
 };
 
 /// One row of the report. What it measures is typed (transport, op, variant, floor); the
@@ -147,7 +152,9 @@ struct row {
     operation op = operation::sum;  ///< the operation (floors: none, ignored)
     bench::variant variant = variant::libkctl;
     floor_kind floor = floor_kind::none;
-    std::uint64_t param = 0;  ///< values per call (batch), bytes (message), threads; else 0
+    /// values per call (batch), bytes (message), threads, commands per submission (submit),
+    /// devices listed (netlink dump and get-each); else 0
+    std::uint64_t param = 0;
     double weight = 1;        ///< share of the run's time
     row_status status = row_status::planned;
     std::string note;  ///< why it was skipped or failed, or a remark
@@ -282,8 +289,10 @@ struct report {
 };
 
 /// The rows a run with these options would have, not yet measured: `msg_max` sizes the
-/// message rows, `max_threads` (not 0) the threads rows. Pure: touches no device.
-std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads);
+/// message rows, `max_threads` (not 0) the threads rows, `devices` (the kdemo devices there
+/// are) the netlink listing rows. Pure: touches no device.
+std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_threads,
+                      unsigned devices = 1);
 
 /// The project's targets, evaluated on `rows` (rows not there or not measured: no ratio).
 std::vector<target> evaluate_targets(std::span<const row> rows);
