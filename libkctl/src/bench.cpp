@@ -25,9 +25,9 @@ namespace {
 
 using detail::bench::mono_ns;
 
-constexpr std::string_view variant_names[] = {
-    "libkctl", "raw", "kept-open", "open-read-close", "get", "set", "same-cpu", "other-cpu",
-    "sqpoll",  "dump", "get-each"};
+constexpr std::string_view variant_names[] = {"libkctl", "raw",  "kept-open", "open-read-close",
+                                              "get",     "set",  "same-cpu",  "other-cpu",
+                                              "sqpoll",  "dump", "get-each"};
 
 constexpr std::string_view section_names[] = {"floor",   "operation", "file",   "batch",
                                               "message", "threads",   "wakeup", "submit"};
@@ -234,8 +234,8 @@ std::vector<row> plan(const options& o, std::uint64_t msg_max, unsigned max_thre
                             transport_kind::netlink, operation::info, variant::dump, devices,
                             w_operation, "GET_DEV with NLM_F_DUMP: one request, every device"));
         rows.push_back(make(section::operation, "netlink.list.get-each",
-                            what + ", " + n + " get-dev", transport_kind::netlink,
-                            operation::info, variant::get_each, devices, w_operation,
+                            what + ", " + n + " get-dev", transport_kind::netlink, operation::info,
+                            variant::get_each, devices, w_operation,
                             "GET_DEV once per device index"));
     }
 
@@ -724,8 +724,7 @@ report run(const options& in) {
         ctx.changed_acc = true;
     }
 
-    rep.rows = plan(o, env.msg_max, o.max_threads,
-                    static_cast<unsigned>(list_devices().size()));
+    rep.rows = plan(o, env.msg_max, o.max_threads, static_cast<unsigned>(list_devices().size()));
     std::vector<live> rows(rep.rows.size());
     double total_weight = 0;
     for (std::size_t i = 0; i < rows.size(); ++i) {

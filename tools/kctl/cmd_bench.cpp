@@ -124,7 +124,7 @@ void from_json(const json& x, row& r) {
     if (op == "nop")
         r.floor = floor_kind::uring_nop;
     else if (op == "null")
-        r.floor = transport == "syscall" ? floor_kind::null_syscall
+        r.floor = transport == "syscall"   ? floor_kind::null_syscall
                   : transport == "uring"   ? floor_kind::uring_null
                   : transport == "netlink" ? floor_kind::netlink_null
                                            : floor_kind::null_ioctl;

@@ -150,8 +150,8 @@ TEST_F(KctlBench, TheNetlinkFloorAndTheListingOfEveryDevice) {
             EXPECT_EQ(row["param"], kKctlConfig.ndevs) << row.dump();
         }
     }
-    for (const char* id : {"floor.null-netlink", "netlink.info", "netlink.list.dump",
-                           "netlink.list.get-each"})
+    for (const char* id :
+         {"floor.null-netlink", "netlink.info", "netlink.list.dump", "netlink.list.get-each"})
         EXPECT_TRUE(ids.count(id)) << id;
 }
 

@@ -155,7 +155,7 @@ struct row {
     /// values per call (batch), bytes (message), threads, commands per submission (submit),
     /// devices listed (netlink dump and get-each); else 0
     std::uint64_t param = 0;
-    double weight = 1;        ///< share of the run's time
+    double weight = 1;  ///< share of the run's time
     row_status status = row_status::planned;
     std::string note;  ///< why it was skipped or failed, or a remark
     statistics stats;
