@@ -103,9 +103,10 @@ class SysfsPoll : public KdemoTest, public ::testing::WithParamInterface<Notifie
         EXPECT_EQ(pread_all(fd.get()).err, 0);
         EXPECT_EQ(pread_all(last.get()).err, 0);
         change();
-        if (changes)  // a hang guard, not a timing assertion
+        if (changes) {  // a hang guard, not a timing assertion
             EXPECT_NE(poll_once(last.get(), POLLPRI, 30000) & POLLPRI, 0)
                 << "the notification of generation never came";
+        }
         return poll_once(fd.get(), POLLPRI);
     }
     // Until no notification of an earlier change (the fixture's, say) is on
